@@ -1,0 +1,25 @@
+"""learnlib: the small, tested helpers behind the "PyTorch 2 from Zero" notebooks.
+
+Import it as `import learnlib as ll`; each concern lives in its own module (device, seed, env, train,
+metrics, graph, plot), and the most used functions are re-exported here.
+"""
+
+from .device import describe_device, get_device
+from .env import data_root, quick_mode
+from .metrics import accuracy
+from .seed import seed_everything
+from .train import evaluate, fit, train_one_epoch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "accuracy",
+    "data_root",
+    "describe_device",
+    "evaluate",
+    "fit",
+    "get_device",
+    "quick_mode",
+    "seed_everything",
+    "train_one_epoch",
+]

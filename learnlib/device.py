@@ -1,0 +1,67 @@
+"""Pick the device to compute on: CUDA, then Apple's MPS, then the CPU."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+# The environment variable that forces a device, e.g. LEARNLIB_DEVICE=cpu to compare a GPU run with the CPU.
+DEVICE_ENV = "LEARNLIB_DEVICE"
+_KINDS = ("cuda", "mps", "cpu")
+
+
+def _mps_available() -> bool:
+    # torch.backends.mps exists on every build; is_available() is True only on Apple silicon with macOS 12.3+.
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def _available(kind: str) -> bool:
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        return _mps_available()
+    return True
+
+
+def get_device(name: str | None = None) -> torch.device:
+    """Return the device to use: `name` if given, else $LEARNLIB_DEVICE, else cuda, then mps, then cpu.
+
+    `name` may carry an index ("cuda:1"). A name that is unknown, or a device this machine does not
+    have, raises a ValueError or RuntimeError that says what is available instead.
+    """
+    requested = name if name is not None else os.environ.get(DEVICE_ENV) or None
+    if requested is None:
+        return torch.device(next(kind for kind in _KINDS if _available(kind)))
+
+    source = "get_device(name=...)" if name is not None else f"the environment variable {DEVICE_ENV}"
+    kind, _, index = str(requested).strip().lower().partition(":")
+    if kind not in _KINDS or (index and not index.isdigit()):
+        raise ValueError(
+            f"Unknown device {requested!r} from {source}. "
+            f"Use one of {', '.join(_KINDS)} (optionally with an index, e.g. 'cuda:0'), "
+            f"or leave it unset to pick the best available one."
+        )
+    if not _available(kind):
+        have = ", ".join(k for k in _KINDS if _available(k))
+        raise RuntimeError(
+            f"Device {requested!r} was requested by {source}, but this machine has no {kind.upper()} "
+            f"device that PyTorch can use (available: {have}). Install a PyTorch build with {kind.upper()} "
+            f"support, or ask for another device."
+        )
+    if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
+        raise RuntimeError(
+            f"Device {requested!r} was requested by {source}, but only {torch.cuda.device_count()} "
+            f"CUDA device(s) are visible (cuda:0 ... cuda:{torch.cuda.device_count() - 1})."
+        )
+    return torch.device(f"{kind}:{index}" if index else kind)
+
+
+def describe_device(device: torch.device) -> str:
+    """Return a short human description of `device`, e.g. 'cuda:0 (NVIDIA H100)' or 'cpu (2 threads)'."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return str(device)

@@ -1,0 +1,138 @@
+"""Plots the notebooks share: training histories, named curves, broadcasting and autograd graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from .graph import autograd_graph
+
+
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
+    """Plot a `fit` history: one panel per quantity (loss, then each metric), train and val lines per epoch."""
+    if not history.get("epoch"):
+        raise ValueError("The history is empty: pass the dictionary that learnlib.train.fit returned.")
+    names = [k[len("train_"):] for k in history if k.startswith("train_")]
+    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        for split, style in (("train", "-o"), ("val", "-s")):
+            if f"{split}_{name}" in history:
+                ax.plot(history["epoch"], history[f"{split}_{name}"], style, ms=3, label=split)
+        ax.set(title=name, xlabel="epoch", ylabel=name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    title: str,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    logy: bool = False,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Plot several named curves (e.g. losses per step) on one axis and return its figure."""
+    if not curves:
+        raise ValueError("plot_curves needs at least one named curve.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    for name, ys in curves.items():
+        ax.plot(range(len(ys)), list(ys), label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax.figure
+
+
+def _draw_grid(ax, values: torch.Tensor, x0: float, y0: float, real_shape: tuple[int, int], title: str) -> None:
+    """Draw a 2-D tensor as a grid of cells; cells outside `real_shape` are copies made by broadcasting."""
+    rows, cols = values.shape
+    for i in range(rows):
+        for j in range(cols):
+            real = i < real_shape[0] and j < real_shape[1]
+            ax.add_patch(plt.Rectangle((x0 + j, y0 - i - 1), 1, 1, facecolor="#8ab6f9" if real else "#e3ecfb",
+                                       edgecolor="#1f3b73", lw=1.2 if real else 0.6, ls="-" if real else "--"))
+            ax.text(x0 + j + 0.5, y0 - i - 0.5, f"{values[i, j].item():g}", ha="center", va="center",
+                    color="black" if real else "#6a7ba2", fontsize=11)
+    ax.text(x0 + cols / 2, y0 + 0.35, title, ha="center", va="bottom", fontsize=11)
+
+
+def plot_broadcast(a: torch.Tensor, b: torch.Tensor) -> Figure:
+    """Draw `a + b` for 1-D or 2-D tensors: each input stretched to the result's shape (copies pale), then the sum."""
+    if a.ndim > 2 or b.ndim > 2:
+        raise ValueError("plot_broadcast draws tensors with at most 2 dimensions.")
+    try:
+        shape = torch.broadcast_shapes(a.shape, b.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"Shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast: aligned from the right, each pair "
+            f"of sizes must be equal or one of them must be 1."
+        ) from None
+    as2d = lambda t: t.reshape((1,) * (2 - t.ndim) + tuple(t.shape))  # noqa: E731  (1-D is a single row)
+    out_shape = (1,) * (2 - len(shape)) + tuple(shape)
+    a2, b2 = as2d(a), as2d(b)
+    panels = [
+        (a2.expand(out_shape), tuple(a2.shape), f"a  {tuple(a.shape)}"),
+        (b2.expand(out_shape), tuple(b2.shape), f"b  {tuple(b.shape)}"),
+        (a2 + b2, out_shape, f"a + b  {tuple(shape)}"),
+    ]
+    fig, ax = plt.subplots(figsize=(3.0 * out_shape[1] + 2, 1.0 * out_shape[0] + 1.2))
+    x = 0.0
+    for k, (values, real, title) in enumerate(panels):
+        _draw_grid(ax, values, x, 0, real, title)
+        x += out_shape[1]
+        if k < 2:
+            ax.text(x + 0.5, -out_shape[0] / 2, "+" if k == 0 else "=", ha="center", va="center", fontsize=16)
+            x += 1
+    ax.set_xlim(-0.2, x + 0.2)
+    ax.set_ylim(-out_shape[0] - 0.2, 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.suptitle("Broadcasting: pale dashed cells are virtual copies (no memory is used for them)", fontsize=10)
+    return fig
+
+
+def plot_autograd_graph(
+    output: torch.Tensor,
+    names: Mapping[str, torch.Tensor] | None = None,
+    title: str = "Autograd graph (data flows left to right; backward runs right to left)",
+) -> Figure:
+    """Draw the autograd graph recorded behind `output`: leaves (green), operations (blue), the output (orange)."""
+    nodes, edges = autograd_graph(output, names)
+    # Column = longest path from any leaf, so every edge points rightwards.
+    col = {n["id"]: 0 for n in nodes}
+    for _ in nodes:
+        for a, b in edges:
+            col[b] = max(col[b], col[a] + 1)
+    by_col: dict[int, list[int]] = {}
+    for n in nodes:
+        by_col.setdefault(col[n["id"]], []).append(n["id"])
+    pos = {i: (2.4 * c, -1.1 * r + (len(ids) - 1) * 0.55) for c, ids in by_col.items() for r, i in enumerate(ids)}
+    colors = {"leaf": "#b7e4c7", "op": "#bcd4f6", "output": "#ffd6a5"}
+    width = max(by_col) + 1
+    height = max(len(ids) for ids in by_col.values())
+    fig, ax = plt.subplots(figsize=(2.3 * width + 0.5, 1.0 * height + 1.0))
+    for a, b in edges:
+        bend = 0.0 if col[b] - col[a] == 1 else 0.3  # an edge that skips a column arcs around the boxes between
+        ax.annotate("", xy=(pos[b][0] - 0.95, pos[b][1]), xytext=(pos[a][0] + 0.95, pos[a][1]),
+                    arrowprops=dict(arrowstyle="->", color="#555555", lw=1.2, connectionstyle=f"arc3,rad={bend}"))
+    for n in nodes:
+        x, y = pos[n["id"]]
+        ax.add_patch(FancyBboxPatch((x - 0.95, y - 0.3), 1.9, 0.6, boxstyle="round,pad=0.05",
+                                    facecolor=colors[n["kind"]], edgecolor="#333333"))
+        ax.text(x, y, n["label"], ha="center", va="center", fontsize=9)
+    ax.set_xlim(-1.2, 2.4 * (width - 1) + 1.2)
+    ax.set_ylim(-0.55 * height - 0.6, 0.55 * height + 0.6)
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+    return fig

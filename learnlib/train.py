@@ -1,0 +1,200 @@
+"""The training loop as three plain functions: train_one_epoch, evaluate and fit.
+
+Notebook 03 writes this loop out by hand first; these are the same steps, plus input checks that turn the
+usual mistakes (an empty loader, a (N, 1) output against (N,) targets, a label out of range) into messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
+
+
+def _check_model_device(model: nn.Module, device: torch.device) -> None:
+    param = next(model.parameters(), None)
+    if param is None:
+        return
+    if param.device.type != device.type or (device.index is not None and param.device.index != device.index):
+        raise ValueError(
+            f"The model's parameters are on {param.device} but device={device}. "
+            f"Call model.to(device) before creating the optimizer, then train."
+        )
+
+
+def _split_batch(batch, where: str) -> tuple[torch.Tensor, torch.Tensor]:
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        kind = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
+        raise TypeError(
+            f"{where} yielded {kind}; expected (inputs, targets) pairs, as TensorDataset(x, y) "
+            f"or a Dataset whose __getitem__ returns (x, y) gives."
+        )
+    return batch[0], batch[1]
+
+
+def _check_outputs(outputs: torch.Tensor, targets: torch.Tensor) -> None:
+    """Catch shape and label mistakes that would otherwise broadcast silently or fail deep inside torch."""
+    if targets.is_floating_point():
+        # Regression (or soft labels): output and target must match exactly. An (N, 1) output against
+        # (N,) targets would broadcast to (N, N) in MSELoss and train on nonsense without any error.
+        if outputs.shape != targets.shape:
+            raise ValueError(
+                f"Model output shape {tuple(outputs.shape)} does not match target shape {tuple(targets.shape)}. "
+                f"For regression they must be equal: reshape the targets (y.unsqueeze(1) or y.view(-1, 1)) "
+                f"or the output (out.squeeze(1)) so they agree."
+            )
+        return
+    # Classification: outputs are scores (N, C, ...) and targets are class indices (N, ...).
+    if outputs.ndim == 2 and outputs.shape[1] == 1:
+        raise ValueError(
+            f"The model gives one output per sample (shape {tuple(outputs.shape)}) but the targets are integer "
+            f"class indices. For regression, make the targets floating point with the output's shape "
+            f"(y.float().view(-1, 1)); for classification, give the last layer one output per class."
+        )
+    if outputs.ndim != targets.ndim + 1 or outputs.shape[0] != targets.shape[0]:
+        raise ValueError(
+            f"Model output shape {tuple(outputs.shape)} does not fit integer class targets of shape "
+            f"{tuple(targets.shape)}: expected scores of shape (batch, classes) for targets of shape (batch,). "
+            f"If this is a regression problem, make the targets floating point (y.float())."
+        )
+    if targets.numel() and (targets.min() < 0 or targets.max() >= outputs.shape[1]):
+        raise ValueError(
+            f"Class targets must lie in [0, {outputs.shape[1] - 1}] for a model with {outputs.shape[1]} outputs, "
+            f"but this batch holds labels from {int(targets.min())} to {int(targets.max())}. "
+            f"Check the number of classes of the model's last layer."
+        )
+
+
+def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None, progress=False, desc=""):
+    """One pass over `loader`; trains when an optimizer is given. Returns sample-weighted mean loss and metrics."""
+    device = torch.device(device)
+    _check_model_device(model, device)
+    metrics = dict(metrics or {})
+    totals = {name: 0.0 for name in ["loss", *metrics]}
+    seen = 0
+    # The bar is updated by hand instead of wrapping the loader: wrapping it made tqdm start one extra
+    # iteration of the DataLoader, which advances its shuffling generator and changes the batch order.
+    bar = tqdm(total=len(loader) if hasattr(loader, "__len__") else None, desc=desc, leave=False, disable=not progress)
+    for step, batch in enumerate(loader):
+        inputs, targets = _split_batch(batch, "The loader")
+        inputs = inputs.to(device, non_blocking=True)
+        targets = targets.to(device, non_blocking=True)
+        outputs = model(inputs)
+        if step == 0:
+            _check_outputs(outputs, targets)
+        loss = loss_fn(outputs, targets)
+        if loss.ndim != 0:
+            raise ValueError(
+                f"loss_fn returned a tensor of shape {tuple(loss.shape)}; it must return one number per batch. "
+                f"Use a loss with reduction='mean' (the default)."
+            )
+        if optimizer is not None:
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+        n = targets.shape[0]
+        seen += n
+        # .item() waits for the device; fine for teaching-sized models, and it keeps the numbers exact.
+        totals["loss"] += loss.item() * n
+        for name, fn in metrics.items():
+            value = fn(outputs.detach(), targets)
+            totals[name] += float(value) * n
+        bar.update()
+        if progress and step % 10 == 0:
+            bar.set_postfix(loss=f"{totals['loss'] / seen:.4f}")
+    bar.close()
+    if seen == 0:
+        raise ValueError(
+            f"The {desc or 'data'} loader yielded no batches. Check that the dataset is not empty and that "
+            f"drop_last=True is not dropping the only, partial batch."
+        )
+    return {name: total / seen for name, total in totals.items()}
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device | str,
+    *,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    progress: bool = False,
+) -> dict[str, float]:
+    """Train `model` for one pass over `loader`; return the epoch's mean loss and metrics, e.g. {'loss': 0.31}.
+
+    The scheduler, if any, is stepped after every optimizer step (as OneCycleLR and warm-up schedules expect).
+    Each metric maps (outputs, targets) to the batch mean; the epoch value is the mean over all samples.
+    """
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}.")
+    model.train()
+    return _run(model, loader, loss_fn, device, metrics, optimizer, scheduler, progress, desc="train")
+
+
+def evaluate(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable,
+    device: torch.device | str,
+    *,
+    metrics: Mapping[str, Metric] | None = None,
+    progress: bool = False,
+) -> dict[str, float]:
+    """Evaluate `model` on `loader` without gradients; return the mean loss and metrics, e.g. {'loss': 0.3}."""
+    was_training = model.training
+    model.eval()  # dropout off, batch norm uses its running statistics
+    try:
+        with torch.inference_mode():
+            return _run(model, loader, loss_fn, device, metrics, progress=progress, desc="eval")
+    finally:
+        model.train(was_training)
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable,
+    loss_fn: Callable,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device | str,
+    epochs: int,
+    *,
+    val_loader: Iterable | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    progress: bool = True,
+) -> dict[str, list[float]]:
+    """Train for `epochs` epochs, evaluating on `val_loader` after each; return the history.
+
+    The history maps names to one value per epoch: 'epoch', 'lr' (at the epoch's start), 'train_loss',
+    'train_<metric>', 'val_loss', 'val_<metric>' (with a val_loader) and 'seconds' (wall time per epoch).
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}.")
+    history: dict[str, list[float]] = {"epoch": [], "lr": []}
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress)
+    for epoch in bar:
+        history["epoch"].append(epoch)
+        history["lr"].append(optimizer.param_groups[0]["lr"])
+        start = time.perf_counter()
+        row = {f"train_{k}": v for k, v in train_one_epoch(
+            model, train_loader, loss_fn, optimizer, device,
+            scheduler=scheduler, metrics=metrics, progress=progress).items()}
+        if val_loader is not None:
+            row.update({f"val_{k}": v for k, v in evaluate(
+                model, val_loader, loss_fn, device, metrics=metrics, progress=progress).items()})
+        row["seconds"] = time.perf_counter() - start
+        for key, value in row.items():
+            history.setdefault(key, []).append(value)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k != "seconds"})
+    return history

@@ -1,0 +1,63 @@
+import pytest
+import torch
+
+import learnlib.device as dev
+from learnlib import describe_device, get_device
+
+
+@pytest.fixture
+def cpu_only(monkeypatch):
+    monkeypatch.delenv(dev.DEVICE_ENV, raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(dev, "_mps_available", lambda: False)
+
+
+def test_falls_back_to_cpu(cpu_only):
+    assert get_device() == torch.device("cpu")
+
+
+def test_prefers_cuda_then_mps(cpu_only, monkeypatch):
+    monkeypatch.setattr(dev, "_mps_available", lambda: True)
+    assert get_device() == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device() == torch.device("cuda")
+
+
+def test_environment_variable_forces_a_device(cpu_only, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv(dev.DEVICE_ENV, "cpu")
+    assert get_device() == torch.device("cpu")
+    # An explicit argument wins over the environment.
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert get_device("CUDA:1") == torch.device("cuda:1")
+
+
+@pytest.mark.parametrize("name", ["tpu", "gpu", "cuda:x", ""])
+def test_unknown_device_name_is_explained(cpu_only, name):
+    with pytest.raises(ValueError, match="Unknown device") as err:
+        get_device(name)
+    assert "cuda, mps, cpu" in str(err.value)
+
+
+def test_unknown_device_from_environment_names_the_variable(cpu_only, monkeypatch):
+    monkeypatch.setenv(dev.DEVICE_ENV, "npu")
+    with pytest.raises(ValueError, match="LEARNLIB_DEVICE"):
+        get_device()
+
+
+def test_missing_accelerator_says_what_is_available(cpu_only):
+    with pytest.raises(RuntimeError, match=r"no CUDA device .*available: cpu"):
+        get_device("cuda")
+    with pytest.raises(RuntimeError, match="no MPS device"):
+        get_device("mps")
+
+
+def test_cuda_index_out_of_range(cpu_only, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(RuntimeError, match="only 1 CUDA device"):
+        get_device("cuda:3")
+
+
+def test_describe_cpu():
+    assert describe_device(torch.device("cpu")) == f"cpu ({torch.get_num_threads()} threads)"

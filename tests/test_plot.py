@@ -1,0 +1,53 @@
+import pytest
+import torch
+
+from learnlib.plot import plot_autograd_graph, plot_broadcast, plot_curves, plot_history
+
+
+def test_plot_history_has_one_panel_per_quantity():
+    history = {"epoch": [1, 2, 3], "lr": [0.1] * 3, "train_loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4],
+               "train_acc": [0.5, 0.7, 0.8], "val_acc": [0.45, 0.65, 0.75], "seconds": [1.0] * 3}
+    fig = plot_history(history, title="run")
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "acc"]
+    loss_ax = fig.axes[0]
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["train", "val"]
+    assert list(loss_ax.get_lines()[1].get_ydata()) == [1.1, 0.6, 0.4]
+    assert loss_ax.get_xlabel() == "epoch"
+
+
+def test_plot_history_without_validation():
+    fig = plot_history({"epoch": [1, 2], "train_loss": [1.0, 0.5]})
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train"]
+
+
+def test_plot_history_rejects_empty():
+    with pytest.raises(ValueError, match="history is empty"):
+        plot_history({})
+
+
+def test_plot_curves():
+    fig = plot_curves({"SGD": [3, 2, 1], "Adam": [3, 1, 0.5]}, title="loss", logy=True)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_title() == "loss"
+    assert [line.get_label() for line in ax.get_lines()] == ["SGD", "Adam"]
+    with pytest.raises(ValueError):
+        plot_curves({}, title="nothing")
+
+
+def test_plot_broadcast_shows_inputs_and_sum():
+    fig = plot_broadcast(torch.arange(3).reshape(3, 1), torch.tensor([10, 20, 30, 40]))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "a + b  (3, 4)" in texts
+    assert "42" in texts  # bottom-right cell of the sum: 2 + 40
+    assert texts.count("0") == 4  # a's single column, stretched across 4 columns
+
+
+def test_plot_broadcast_explains_incompatible_shapes():
+    with pytest.raises(ValueError, match=r"\(3,\) and \(4,\) do not broadcast"):
+        plot_broadcast(torch.zeros(3), torch.zeros(4))
+
+
+def test_plot_autograd_graph_draws_every_node():
+    x = torch.tensor(1.0, requires_grad=True)
+    fig = plot_autograd_graph((x * 2).exp(), names={"x": x})
+    assert {"x", "MulBackward", "ExpBackward", "output"} <= {t.get_text() for t in fig.axes[0].texts}
