@@ -1,0 +1,127 @@
+"""Checks on the committed notebooks themselves; nbval (in `make test`) re-executes them and compares outputs."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IGNORE = "# NBVAL_IGNORE_OUTPUT"
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_notebooks_are_numbered_in_order():
+    names = [p.name for p in NOTEBOOKS]
+    assert names, "no notebooks found"
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", n) for n in names), names
+    assert [int(n[:2]) for n in names] == list(range(1, len(names) + 1))
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
+def nb(request):
+    return request.param, load(request.param)
+
+
+def test_opens_with_objectives_prerequisites_runtime_and_mode(nb):
+    path, data = nb
+    first = data["cells"][0]
+    assert first["cell_type"] == "markdown"
+    text = source(first)
+    assert re.match(rf"# {path.name[:2]} · .+ · .+", text), "title must be '# NN · English · 中文'"
+    for part in ("**You will be able to**", "**Prerequisites**", "**Runtime**", "**Outputs shown**"):
+        assert part in text, f"{path.name}: the first cell lacks {part}"
+    assert "full mode" in text, "say which mode produced the committed outputs"
+
+
+def test_sets_up_with_learnlib(nb):
+    path, data = nb
+    code = "\n".join(source(c) for c in data["cells"] if c["cell_type"] == "code")
+    assert "import learnlib as ll" in code
+    assert "ll.seed_everything(" in code and "ll.get_device(" in code
+
+
+def test_ends_with_summary_and_folded_exercise_solutions(nb):
+    path, data = nb
+    cells = data["cells"]
+    headings = [source(c).splitlines()[0] for c in cells if c["cell_type"] == "markdown" and source(c)]
+    summary = [i for i, h in enumerate(headings) if h.startswith("## Summary")]
+    exercises = [i for i, h in enumerate(headings) if h.startswith("## Exercises")]
+    assert summary and exercises and summary[0] < exercises[0], f"{path.name}: needs '## Summary' then '## Exercises'"
+    start = next(i for i, c in enumerate(cells) if source(c).startswith("## Exercises"))
+    tail = cells[start:]
+    asked = [c for c in tail if c["cell_type"] == "markdown" and source(c).startswith("### Exercise")]
+    solutions = [c for c in tail if "solution" in c["metadata"].get("tags", [])]
+    assert len(asked) >= 3
+    assert len(solutions) == len(asked), f"{path.name}: {len(asked)} exercises but {len(solutions)} solutions"
+    for cell in solutions:
+        assert cell["cell_type"] == "code" and cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+
+
+def test_committed_executed_top_to_bottom_without_errors(nb):
+    path, data = nb
+    code = [c for c in data["cells"] if c["cell_type"] == "code" and source(c).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: re-run it top to bottom in a fresh kernel"
+    for cell in code:
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"{path.name}: stored error in cell {source(cell)[:60]!r}"
+    assert data["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_outputs_show_no_machine_paths(nb):
+    path, data = nb
+    roots = {str(ROOT.parent), tempfile.gettempdir(), os.path.expanduser("~")}
+    pattern = re.compile("|".join(re.escape(r.rstrip("/") + "/") for r in roots if r not in ("", "/")))
+    for cell in data["cells"]:
+        for out in cell.get("outputs", []):
+            text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
+            assert not pattern.search(text), f"{path.name}: an output shows a path of this machine"
+
+
+# ---- the regression check bites ------------------------------------------------------------------------
+
+def _first_checked_output(cells):
+    """Index of the first code cell whose stored text output nbval compares."""
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and not source(cell).startswith(IGNORE):
+            if any(o["output_type"] == "stream" and o["name"] == "stdout" for o in cell["outputs"]):
+                return i
+    raise AssertionError("no checked stdout output found")
+
+
+def _run_nbval(path):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+         path.name], cwd=path.parent, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_nbval_fails_when_a_stored_output_is_altered(tmp_path):
+    data = load(ROOT / "notebooks" / "01_tensors.ipynb")
+    i = _first_checked_output(data["cells"])
+    data["cells"] = data["cells"][: i + 1]  # everything up to that cell keeps the run short
+    good = tmp_path / "good.ipynb"
+    good.write_text(json.dumps(data))
+    out = next(o for o in data["cells"][i]["outputs"] if o["output_type"] == "stream")
+    out["text"] = "this output was altered by the test\n"
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(json.dumps(data))
+
+    passed = _run_nbval(good)
+    assert passed.returncode == 0, passed.stdout[-2000:]
+    failed = _run_nbval(bad)
+    assert failed.returncode == 1, failed.stdout[-2000:]
+    assert "this output was altered by the test" in failed.stdout
