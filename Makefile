@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to; containers and cloud machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint unit nbval notebooks clean
+.PHONY: lab test bench bench-quick notebooks clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,16 +21,25 @@ lab: $(STAMP)
 
 ## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode
 test: $(STAMP)
-	$(BIN)/ruff check learnlib tests notebooks
+	$(BIN)/ruff check learnlib tests benchmarks notebooks
 	LEARNLIB_QUICK=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
-## notebooks: re-execute every notebook in place in full mode, refreshing the committed outputs
+## bench: execute every notebook headless in full mode (copies in build/notebooks/), record time, memory
+## and headline metrics in benchmarks/results/<machine>.json, and regenerate the README's results table
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/report.py
+
+## bench-quick: the same in quick mode, as the tests run the notebooks
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+	$(BIN)/python benchmarks/report.py
+
+## notebooks: re-execute every notebook in place in full mode, refreshing its committed outputs (recorded too)
 notebooks: $(STAMP)
-	cd notebooks && for nb in [0-9]*.ipynb; do \
-		echo "executing $$nb"; \
-		env -u LEARNLIB_QUICK ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
-	done
+	$(BIN)/python benchmarks/run.py --in-place
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache learnlib.egg-info

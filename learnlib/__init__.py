@@ -1,12 +1,13 @@
 """learnlib: the small, tested helpers behind the "PyTorch 2 from Zero" notebooks.
 
 Import it as `import learnlib as ll`; each concern lives in its own module (device, seed, env, train,
-metrics, graph, plot), and the most used functions are re-exported here.
+metrics, graph, plot, results, atomic), and the most used functions are re-exported here.
 """
 
 from .device import describe_device, get_device
 from .env import data_root, quick_mode
 from .metrics import accuracy
+from .results import record_metrics
 from .seed import seed_everything
 from .train import evaluate, fit, train_one_epoch
 
@@ -20,6 +21,7 @@ __all__ = [
     "fit",
     "get_device",
     "quick_mode",
+    "record_metrics",
     "seed_everything",
     "train_one_epoch",
 ]

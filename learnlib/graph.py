@@ -19,7 +19,7 @@ def _shape_label(prefix: str, t: torch.Tensor) -> str:
 def autograd_graph(
     output: torch.Tensor, names: Mapping[str, torch.Tensor] | None = None
 ) -> tuple[list[dict], list[tuple[int, int]]]:
-    """Return (nodes, edges) of the graph recorded behind `output`, in forward order (inputs first).
+    """Return (nodes, edges) of the graph recorded behind `output`, walked from the output back to the inputs.
 
     Each node is {'id', 'label', 'kind'} with kind 'leaf' (a tensor with requires_grad=True, labelled
     with its name from `names` or its shape), 'op' (a backward function such as 'MulBackward') or

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+import torch
+
+from learnlib.atomic import atomic_write
+from learnlib.results import RESULTS_ENV, machine_info, record_metrics
+
+
+def test_record_without_a_results_file_only_returns(monkeypatch):
+    monkeypatch.delenv(RESULTS_ENV, raising=False)
+    assert record_metrics(test_accuracy=0.9943, epochs=3) == {"test_accuracy": 0.9943, "epochs": 3}
+
+
+def test_record_merges_into_the_results_file(monkeypatch, tmp_path):
+    path = tmp_path / "metrics.json"
+    monkeypatch.setenv(RESULTS_ENV, str(path))
+    record_metrics(test_accuracy=0.5)
+    record_metrics(test_accuracy=torch.tensor(0.75), val_loss=0.1)
+    assert json.loads(path.read_text()) == {"test_accuracy": 0.75, "val_loss": pytest.approx(0.1)}
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary files left behind
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "0.9", None, True, torch.ones(2)])
+def test_record_rejects_non_numbers(value):
+    with pytest.raises(ValueError, match="must be a finite number|record one number"):
+        record_metrics(score=value)
+
+
+def test_record_needs_something():
+    with pytest.raises(ValueError, match="at least one metric"):
+        record_metrics()
+
+
+def test_machine_info_names_cpu_machines():
+    info = machine_info()
+    assert info["torch"] == torch.__version__
+    if info["gpu"] is None:
+        assert info["name"].endswith("CPU") and str(info["cpu_cores"]) in info["name"]
+
+
+def test_atomic_write_replaces_whole_files(tmp_path):
+    path = tmp_path / "sub" / "f.txt"
+    atomic_write(path, "old")
+    atomic_write(path, b"new")
+    assert path.read_text() == "new"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["f.txt"]
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / "f.txt"
+    atomic_write(path, "old")
+    with pytest.raises(TypeError):
+        atomic_write(path, 12345)  # not bytes or str: fails after the temporary file was created
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
