@@ -50,6 +50,9 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
         if quick:
             os.environ["LEARNLIB_QUICK"] = "1"
         os.environ[RESULTS_ENV] = str(metrics_file)
+        # Progress bars are for people watching; in a stored notebook they are half-drawn widgets. tqdm
+        # reads TQDM_DISABLE when imported, and learnlib leaves `disable` to it when progress=True.
+        os.environ["TQDM_DISABLE"] = "1"
         nb = nbformat.read(src, as_version=4)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(src.parent)}})
@@ -57,8 +60,14 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
         try:
             client.execute()
         except CellExecutionError as exc:
-            last = str(exc).strip().splitlines()[-1]
-            return {"ok": False, "error": re.sub(r"\x1b\[[0-9;]*m", "", last)}  # without terminal colours
+            failing = next((c for c in nb.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))),
+                           None)
+            where = f" in the cell starting {failing.source.splitlines()[0][:60]!r}" if failing else ""
+            if dst != src:  # keep the partly executed copy for inspection; never overwrite a committed notebook
+                atomic_write(dst, nbformat.writes(nb) + "\n")
+                where += f" (executed copy: {dst})"
+            message = f"{exc.ename}: {exc.evalue}".strip()
+            return {"ok": False, "error": re.sub(r"\x1b\[[0-9;]*m", "", message) + where}  # no terminal colours
         seconds = time.perf_counter() - start
         metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     # The kernel was this process's child and has exited: its peak resident memory is in RUSAGE_CHILDREN

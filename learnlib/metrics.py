@@ -20,3 +20,46 @@ def mae(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     if outputs.shape != targets.shape:
         raise ValueError(f"mae needs equal shapes, got {tuple(outputs.shape)} and {tuple(targets.shape)}.")
     return (outputs - targets).abs().mean()
+
+
+@torch.inference_mode()
+def predict(model: torch.nn.Module, loader, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run `model` in eval mode over `loader`; return (outputs, targets) concatenated on the CPU."""
+    was_training = model.training
+    model.eval()
+    outputs, targets = [], []
+    try:
+        for inputs, target in loader:
+            outputs.append(model(inputs.to(device)).float().cpu())
+            targets.append(target)
+    finally:
+        model.train(was_training)
+    if not outputs:
+        raise ValueError("predict got a loader with no batches.")
+    return torch.cat(outputs), torch.cat(targets)
+
+
+def classification_report(logits: torch.Tensor, targets: torch.Tensor, num_classes: int) -> dict[str, torch.Tensor]:
+    """Return accuracy, per-class precision/recall/F1 and the confusion matrix (rows: true, cols: predicted).
+
+    Computed with torchmetrics, the library the field uses, rather than by hand.
+    """
+    from torchmetrics.classification import (
+        MulticlassAccuracy,
+        MulticlassConfusionMatrix,
+        MulticlassF1Score,
+        MulticlassPrecision,
+        MulticlassRecall,
+    )
+
+    if logits.ndim != 2 or logits.shape[1] != num_classes or logits.shape[0] != targets.shape[0]:
+        raise ValueError(f"expected logits (N, {num_classes}) and targets (N,), got {tuple(logits.shape)} "
+                         f"and {tuple(targets.shape)}.")
+    kw = {"num_classes": num_classes}
+    return {
+        "accuracy": MulticlassAccuracy(average="micro", **kw)(logits, targets),
+        "precision": MulticlassPrecision(average=None, **kw)(logits, targets),
+        "recall": MulticlassRecall(average=None, **kw)(logits, targets),
+        "f1": MulticlassF1Score(average=None, **kw)(logits, targets),
+        "confusion": MulticlassConfusionMatrix(**kw)(logits, targets),
+    }

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 from .graph import autograd_graph
 
@@ -23,6 +24,7 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
             if f"{split}_{name}" in history:
                 ax.plot(history["epoch"], history[f"{split}_{name}"], style, ms=3, label=split)
         ax.set(title=name, xlabel="epoch", ylabel=name)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
@@ -135,4 +137,51 @@ def plot_autograd_graph(
     ax.set_ylim(-0.55 * height - 0.6, 0.55 * height + 0.6)
     ax.axis("off")
     ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
+                    title: str | None = None, cmap: str = "gray") -> Figure:
+    """Show images (N, H, W), (N, 1, H, W) or (N, 3, H, W) in a grid, each with an optional title."""
+    if images.ndim == 4 and images.shape[1] in (1, 3):
+        images = images.permute(0, 2, 3, 1).squeeze(-1)  # matplotlib wants (H, W) or (H, W, 3)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"plot_image_grid expects a non-empty batch of images, got shape {tuple(images.shape)}.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"{len(titles)} titles for {len(images)} images.")
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.45 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i].detach().cpu().numpy(), cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(confusion: torch.Tensor, class_names: Sequence[str], title: str = "Confusion matrix",
+                          ) -> Figure:
+    """Draw a confusion matrix (rows: true class, columns: predicted) with counts; the diagonal is hidden in
+    the colour scale so that the mistakes, not the (much larger) correct counts, set the colours."""
+    k = len(class_names)
+    if tuple(confusion.shape) != (k, k):
+        raise ValueError(f"confusion matrix of shape {tuple(confusion.shape)} for {k} class names.")
+    cm = confusion.detach().cpu()
+    off = cm.clone().float()
+    off.fill_diagonal_(float("nan"))
+    fig, ax = plt.subplots(figsize=(0.55 * k + 2.2, 0.55 * k + 1.6))
+    image = ax.imshow(off.numpy(), cmap="Reds")
+    fig.colorbar(image, ax=ax, label="mistakes")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7,
+                    color="black" if i != j else "#1f3b73", fontweight="bold" if i == j else "normal")
+    ax.set_xticks(range(k), class_names, rotation=45 if max(map(len, class_names)) > 2 else 0)
+    ax.set_yticks(range(k), class_names)
+    ax.set(title=title, xlabel="predicted class", ylabel="true class")
+    fig.tight_layout()
     return fig

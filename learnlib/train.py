@@ -27,6 +27,12 @@ def _check_model_device(model: nn.Module, device: torch.device) -> None:
         )
 
 
+def _off_unless(progress: bool) -> dict:
+    # Pass `disable` only to turn bars off: left unset, tqdm's own TQDM_DISABLE=1 can still silence them
+    # (the benchmark harness does, so that executed notebooks store no half-drawn bars).
+    return {} if progress else {"disable": True}
+
+
 def _split_batch(batch, where: str) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         kind = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
@@ -79,7 +85,8 @@ def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None
     seen = 0
     # The bar is updated by hand instead of wrapping the loader: wrapping it made tqdm start one extra
     # iteration of the DataLoader, which advances its shuffling generator and changes the batch order.
-    bar = tqdm(total=len(loader) if hasattr(loader, "__len__") else None, desc=desc, leave=False, disable=not progress)
+    total = len(loader) if hasattr(loader, "__len__") else None
+    bar = tqdm(total=total, desc=desc, leave=False, **_off_unless(progress))
     for step, batch in enumerate(loader):
         inputs, targets = _split_batch(batch, "The loader")
         inputs = inputs.to(device, non_blocking=True)
@@ -182,7 +189,7 @@ def fit(
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}.")
     history: dict[str, list[float]] = {"epoch": [], "lr": []}
-    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress)
+    bar = tqdm(range(1, epochs + 1), desc="epochs", **_off_unless(progress))
     for epoch in bar:
         history["epoch"].append(epoch)
         history["lr"].append(optimizer.param_groups[0]["lr"])

@@ -51,3 +51,25 @@ def test_plot_autograd_graph_draws_every_node():
     x = torch.tensor(1.0, requires_grad=True)
     fig = plot_autograd_graph((x * 2).exp(), names={"x": x})
     assert {"x", "MulBackward", "ExpBackward", "output"} <= {t.get_text() for t in fig.axes[0].texts}
+
+
+def test_plot_image_grid():
+    from learnlib.plot import plot_image_grid
+
+    fig = plot_image_grid(torch.rand(10, 1, 28, 28), titles=[str(i) for i in range(10)], ncols=4, title="digits")
+    assert len(fig.axes) == 12 and [ax.get_title() for ax in fig.axes[:10]] == [str(i) for i in range(10)]
+    assert len(fig.axes[0].images) == 1 and len(fig.axes[11].images) == 0
+    with pytest.raises(ValueError, match="3 titles for 2 images"):
+        plot_image_grid(torch.rand(2, 28, 28), titles=["a", "b", "c"])
+
+
+def test_plot_confusion_matrix_writes_every_count():
+    from learnlib.plot import plot_confusion_matrix
+
+    cm = torch.tensor([[5, 1], [0, 7]])
+    fig = plot_confusion_matrix(cm, ["cat", "dog"])
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "5", "7"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    with pytest.raises(ValueError, match="for 3 class names"):
+        plot_confusion_matrix(cm, ["a", "b", "c"])

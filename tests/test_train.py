@@ -1,5 +1,9 @@
 """learnlib.train against a hand-written PyTorch loop, plus the mistakes it must explain."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 from torch import nn
@@ -187,3 +191,17 @@ def test_optimizer_type_is_checked():
     model = nn.Linear(3, 1)
     with pytest.raises(TypeError, match="torch.optim.Optimizer"):
         fit(model, loader(regression_data()), nn.MSELoss(), model.parameters(), CPU, 1, progress=False)
+
+
+def test_tqdm_disable_environment_variable_silences_the_bars():
+    code = ("import torch, learnlib as ll\n"
+            "from torch.utils.data import DataLoader, TensorDataset\n"
+            "m = torch.nn.Linear(3, 1)\n"
+            "dl = DataLoader(TensorDataset(torch.randn(32, 3), torch.randn(32, 1)), batch_size=8)\n"
+            "ll.fit(m, dl, torch.nn.MSELoss(), torch.optim.SGD(m.parameters(), lr=0.1), 'cpu', 2)\n")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    hidden = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "TQDM_DISABLE": "1"})
+    assert shown.returncode == hidden.returncode == 0
+    assert "epochs" in shown.stderr and "loss=" in shown.stderr
+    assert hidden.stderr == ""

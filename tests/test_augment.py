@@ -1,0 +1,40 @@
+import pytest
+import torch
+
+from learnlib.augment import RandomShift
+
+
+def test_identity_in_eval_mode_and_for_zero_shift():
+    x = torch.randn(4, 1, 6, 6)
+    assert RandomShift(2).eval()(x) is x
+    assert RandomShift(0)(x) is x
+
+
+def test_each_image_is_a_shifted_copy_within_the_range():
+    torch.manual_seed(0)
+    x = torch.randn(64, 2, 7, 9)
+    out = RandomShift(2)(x)
+    assert out.shape == x.shape
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2), mode="replicate")
+    offsets = set()
+    for i in range(len(x)):
+        matches = [(dy, dx) for dy in range(5) for dx in range(5)
+                   if torch.equal(out[i], padded[i, :, dy:dy + 7, dx:dx + 9])]
+        assert matches, f"image {i} is not a shift of its input"
+        offsets.add(matches[0])
+    assert len(offsets) > 10  # offsets really vary across the batch
+
+
+def test_same_seed_same_shifts():
+    x = torch.randn(8, 1, 5, 5)
+    torch.manual_seed(3)
+    a = RandomShift(1)(x)
+    torch.manual_seed(3)
+    assert torch.equal(a, RandomShift(1)(x))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="max_shift must be >= 0"):
+        RandomShift(-1)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        RandomShift(1)(torch.zeros(3, 5, 5))
