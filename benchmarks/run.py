@@ -54,6 +54,7 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
         # reads TQDM_DISABLE when imported, and learnlib leaves `disable` to it when progress=True.
         os.environ["TQDM_DISABLE"] = "1"
         nb = nbformat.read(src, as_version=4)
+        nb.metadata.pop("widgets", None)  # stale widget state from an earlier run
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(src.parent)}})
         start = time.perf_counter()

@@ -39,3 +39,22 @@ class RandomShift(nn.Module):
 
     def extra_repr(self) -> str:
         return f"max_shift={self.max_shift}"
+
+
+class RandomFlip(nn.Module):
+    """Mirror each image left-right with probability `p`, in training mode only (not for digits or text)."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"p must be a probability in [0, 1], got {p}.")
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        flip = torch.rand(x.shape[0], device=x.device) < self.p  # (N,) which images to mirror
+        return torch.where(flip.view(-1, *([1] * (x.ndim - 1))), x.flip(-1), x)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

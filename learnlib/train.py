@@ -6,6 +6,7 @@ usual mistakes (an empty loader, a (N, 1) output against (N,) targets, a label o
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 
@@ -28,9 +29,10 @@ def _check_model_device(model: nn.Module, device: torch.device) -> None:
 
 
 def _off_unless(progress: bool) -> dict:
-    # Pass `disable` only to turn bars off: left unset, tqdm's own TQDM_DISABLE=1 can still silence them
-    # (the benchmark harness does, so that executed notebooks store no half-drawn bars).
-    return {} if progress else {"disable": True}
+    # tqdm's own switch TQDM_DISABLE=1 also turns the bars off. tqdm.auto's notebook bars ignore it, so it is
+    # read here; the benchmark harness sets it, so that executed notebooks store no half-drawn bars.
+    off = not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+    return {"disable": True} if off else {}
 
 
 def _split_batch(batch, where: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -38,3 +38,19 @@ def test_errors():
         RandomShift(-1)
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         RandomShift(1)(torch.zeros(3, 5, 5))
+
+
+def test_random_flip_mirrors_some_images_only_in_training():
+    from learnlib.augment import RandomFlip
+
+    torch.manual_seed(0)
+    x = torch.randn(200, 3, 4, 5)
+    out = RandomFlip(0.5)(x)
+    flipped = torch.tensor([torch.equal(o, i.flip(-1)) for o, i in zip(out, x, strict=True)])
+    kept = torch.tensor([torch.equal(o, i) for o, i in zip(out, x, strict=True)])
+    assert torch.all(flipped ^ kept)  # every image is either mirrored or untouched
+    assert 70 < flipped.sum() < 130
+    assert RandomFlip(0.5).eval()(x) is x
+    assert torch.equal(RandomFlip(1.0)(x), x.flip(-1))
+    with pytest.raises(ValueError, match="probability"):
+        RandomFlip(1.5)

@@ -21,6 +21,8 @@ def no_network(monkeypatch):
     """Make every download fail the way it does offline, without sending a packet."""
     def refuse(url, *args, **kwargs):
         raise URLError("no network in tests")
+    # torchvision first resolves redirects, then downloads: both network steps fail at once, offline-style.
+    monkeypatch.setattr(torchvision.datasets.utils, "_get_redirect_url", refuse)
     monkeypatch.setattr(torchvision.datasets.utils, "_urlretrieve", refuse)
 
 

@@ -205,3 +205,11 @@ def test_tqdm_disable_environment_variable_silences_the_bars():
     assert shown.returncode == hidden.returncode == 0
     assert "epochs" in shown.stderr and "loss=" in shown.stderr
     assert hidden.stderr == ""
+
+
+def test_tqdm_disable_is_honoured_inside_learnlib(monkeypatch):
+    from learnlib.train import _off_unless
+
+    assert _off_unless(True) == {} and _off_unless(False) == {"disable": True}
+    monkeypatch.setenv("TQDM_DISABLE", "1")  # tqdm.notebook would ignore it: learnlib reads it itself
+    assert _off_unless(True) == {"disable": True}

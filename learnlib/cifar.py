@@ -1,0 +1,94 @@
+"""CIFAR-10 from torchvision's official files, or from a folder of images, with one class-to-index mapping.
+
+Two layouts are accepted under the data root (see learnlib.env.data_root):
+- torchvision's official format, <root>/cifar-10-batches-py/ (what CIFAR10(root, download=True) fetches);
+- an image folder, <root>/cifar10/{train,test}/<class>/*.png|jpg, as many people keep it.
+Either way the labels follow CLASSES, the official order (which is also the alphabetical order).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.error import URLError
+
+import torch
+import torchvision
+from PIL import Image
+from torchvision.datasets.utils import check_integrity
+from torchvision.transforms.v2.functional import pil_to_tensor
+
+from .env import data_root
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+
+
+def _both_options(root: Path) -> str:
+    return (f"Either let torchvision download the official files into {root / 'cifar-10-batches-py'} "
+            f"(needs internet; or put cifar-10-python.tar.gz into {root} yourself), or put the images into "
+            f"{root / 'cifar10'}/train/<class>/ and {root / 'cifar10'}/test/<class>/ (PNG or JPEG, 32x32, one "
+            f"folder per class: {', '.join(CLASSES)}). Set LEARNLIB_DATA or pass root= to use another folder.")
+
+
+def _load_folder(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode every image under folder/<class>/ into uint8 (N, 3, 32, 32) and int64 labels (N,)."""
+    present = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if set(present) != set(CLASSES):
+        missing, extra = sorted(set(CLASSES) - set(present)), sorted(set(present) - set(CLASSES))
+        raise ValueError(f"{folder} must hold one folder per CIFAR-10 class; missing: {missing or 'none'}, "
+                         f"unexpected: {extra or 'none'}.")
+    images, labels = [], []
+    for label, name in enumerate(CLASSES):
+        files = sorted(p for p in (folder / name).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise ValueError(f"{folder / name} holds no .png or .jpg images.")
+        for path in files:
+            try:
+                with Image.open(path) as file:
+                    image = pil_to_tensor(file.convert("RGB"))  # (3, H, W) uint8
+            except OSError as exc:  # PIL's UnidentifiedImageError and truncated files are OSErrors
+                raise ValueError(f"Cannot decode {path}: {exc}. Delete or replace that file.") from None
+            if image.shape != (3, 32, 32):
+                raise ValueError(f"{path} is {image.shape[2]}x{image.shape[1]} pixels; CIFAR-10 images are 32x32.")
+            images.append(image)
+        labels += [label] * len(files)
+    return torch.stack(images), torch.tensor(labels)
+
+
+def _official_files_ok(root: Path) -> bool:
+    """True when every batch file of torchvision's format is present with the right md5 (as it checks)."""
+    official = torchvision.datasets.CIFAR10
+    base = root / official.base_folder
+    return base.is_dir() and all(check_integrity(str(base / name), md5)
+                                 for name, md5 in official.train_list + official.test_list)
+
+
+def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, download: bool = True):
+    """Return CIFAR-10's (images, labels, source): uint8 (N, 3, 32, 32), int64 (N,) and where they came from.
+
+    The official files are used when present; else the image folder; else, with download=True, torchvision
+    downloads the official files. N is 50,000 (train) or 10,000 (test) for the complete dataset.
+    """
+    root = data_root(root)
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"The data root {root} is a file, not a folder.")
+    split = "train" if train else "test"
+    folder = root / "cifar10" / split
+    official = torchvision.datasets.CIFAR10
+    have_official = _official_files_ok(root)
+    if not have_official and folder.is_dir():
+        images, labels = _load_folder(folder)
+        return images, labels, f"image folder cifar10/{split}"
+    if not have_official and not download:
+        raise FileNotFoundError(f"CIFAR-10 ({split}) was not found in {root} and download=False. {_both_options(root)}")
+    try:
+        dataset = official(str(root), train=train, download=download)
+    except (URLError, OSError, RuntimeError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise RuntimeError(f"CIFAR-10 is not in {root} and could not be downloaded ({reason}). "
+                           f"{_both_options(root)}") from None
+    if tuple(dataset.classes) != CLASSES:  # never expected; guards the shared class-to-index mapping
+        raise RuntimeError(f"torchvision's CIFAR-10 classes {dataset.classes} differ from {CLASSES}.")
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()  # (N, 32, 32, 3) -> (N, 3, 32, 32)
+    return images, torch.tensor(dataset.targets), f"official files {official.base_folder}"
