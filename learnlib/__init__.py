@@ -1,7 +1,8 @@
 """learnlib: the small, tested helpers behind the "PyTorch 2 from Zero" notebooks.
 
-Import it as `import learnlib as ll`; each concern lives in its own module (device, seed, env, train,
-metrics, graph, plot, results, atomic), and the most used functions are re-exported here.
+Import it as `import learnlib as ll`; the most used functions are re-exported here, and each concern lives
+in its own module: device, seed, env (LEARNLIB_QUICK, LEARNLIB_DATA), train, metrics, plot, graph, data,
+mnist, cifar, augment, models, finetune, pretrained, checkpoint, atomic, results and bench.
 """
 
 from .device import describe_device, get_device

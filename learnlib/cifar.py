@@ -70,9 +70,7 @@ def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, down
     The official files are used when present; else the image folder; else, with download=True, torchvision
     downloads the official files. N is 50,000 (train) or 10,000 (test) for the complete dataset.
     """
-    root = data_root(root)
-    if root.exists() and not root.is_dir():
-        raise NotADirectoryError(f"The data root {root} is a file, not a folder.")
+    root = data_root(root)  # raises NotADirectoryError for a root that is a file
     split = "train" if train else "test"
     folder = root / "cifar10" / split
     official = torchvision.datasets.CIFAR10

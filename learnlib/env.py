@@ -31,7 +31,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     elif os.environ.get(DATA_ENV):
         source, path = f"the environment variable {DATA_ENV}", Path(os.environ[DATA_ENV])
     else:
-        return DEFAULT_DATA_ROOT
+        source, path = "the default, data/ in the repository", DEFAULT_DATA_ROOT
     path = path.expanduser()
     if path.exists() and not path.is_dir():
         raise NotADirectoryError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .train import evaluation
+
 
 def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Return the fraction of rows of `logits` (N, C) whose arg-max equals the class index in `targets` (N,)."""
@@ -22,18 +24,13 @@ def mae(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return (outputs - targets).abs().mean()
 
 
-@torch.inference_mode()
 def predict(model: torch.nn.Module, loader, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """Run `model` in eval mode over `loader`; return (outputs, targets) concatenated on the CPU."""
-    was_training = model.training
-    model.eval()
     outputs, targets = [], []
-    try:
+    with evaluation(model):
         for inputs, target in loader:
             outputs.append(model(inputs.to(device)).float().cpu())
             targets.append(target)
-    finally:
-        model.train(was_training)
     if not outputs:
         raise ValueError("predict got a loader with no batches.")
     return torch.cat(outputs), torch.cat(targets)

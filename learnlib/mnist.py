@@ -86,9 +86,7 @@ def load_mnist(root: str | os.PathLike | None = None, train: bool = True, downlo
 
     `root` defaults to learnlib.data_root() (the root argument, else $LEARNLIB_DATA, else data/ in the repo).
     """
-    root = data_root(root)
-    if root.exists() and not root.is_dir():
-        raise NotADirectoryError(f"The data root {root} is a file, not a folder.")
+    root = data_root(root)  # raises NotADirectoryError for a root that is a file
     raw = root / "MNIST" / "raw"
     missing = check_mnist_files(root) if root.is_dir() else list(FILES)
     if missing and not download:

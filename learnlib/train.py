@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -26,6 +27,18 @@ def _check_model_device(model: nn.Module, device: torch.device) -> None:
             f"The model's parameters are on {param.device} but device={device}. "
             f"Call model.to(device) before creating the optimizer, then train."
         )
+
+
+@contextmanager
+def evaluation(model: nn.Module):
+    """Context manager: `model` in eval mode under torch.inference_mode(), its previous mode restored after."""
+    was_training = model.training
+    model.eval()  # dropout off, batch norm uses its running statistics
+    try:
+        with torch.inference_mode():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 def _off_unless(progress: bool) -> dict:
@@ -159,13 +172,8 @@ def evaluate(
     progress: bool = False,
 ) -> dict[str, float]:
     """Evaluate `model` on `loader` without gradients; return the mean loss and metrics, e.g. {'loss': 0.3}."""
-    was_training = model.training
-    model.eval()  # dropout off, batch norm uses its running statistics
-    try:
-        with torch.inference_mode():
-            return _run(model, loader, loss_fn, device, metrics, progress=progress, desc="eval")
-    finally:
-        model.train(was_training)
+    with evaluation(model):
+        return _run(model, loader, loss_fn, device, metrics, progress=progress, desc="eval")
 
 
 def fit(

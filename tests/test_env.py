@@ -39,3 +39,13 @@ def test_data_root_that_is_a_file(tmp_path):
     f.write_bytes(b"x")
     with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
         data_root(f)
+
+
+def test_default_data_root_that_is_a_file(monkeypatch, tmp_path):
+    import learnlib.env as env
+
+    monkeypatch.delenv("LEARNLIB_DATA", raising=False)
+    (tmp_path / "data").write_text("not a folder")
+    monkeypatch.setattr(env, "DEFAULT_DATA_ROOT", tmp_path / "data")
+    with pytest.raises(NotADirectoryError, match="the default, data/ in the repository"):
+        data_root()
