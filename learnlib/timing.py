@@ -1,4 +1,4 @@
-"""Timing PyTorch code fairly: warm-up, device synchronisation, medians with their spread, first calls apart.
+"""Timing PyTorch code fairly (taught in notebook 06): warm-up, device sync, medians with spread, first calls apart.
 
 Built on `torch.utils.benchmark`, which synchronises CUDA around its measurements and picks how many runs
 make a reliable block. The helpers here add what comparing eager and `torch.compile`d code needs: the

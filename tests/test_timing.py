@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.utils.benchmark import Measurement
 
-from learnlib.bench import Comparison, break_even, compare, time_first_call, time_fn
+from learnlib.timing import Comparison, break_even, compare, time_first_call, time_fn
 
 
 def test_time_fn_measures_a_known_sleep():
