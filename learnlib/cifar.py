@@ -19,6 +19,7 @@ from torchvision.datasets.utils import check_integrity
 from torchvision.transforms.v2.functional import pil_to_tensor
 
 from .env import data_root
+from .errors import one_line
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -83,7 +84,7 @@ def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, down
     try:
         dataset = official(str(root), train=train, download=download)
     except (URLError, OSError, RuntimeError) as exc:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        reason = one_line(exc)
         raise RuntimeError(f"CIFAR-10 is not in {root} and could not be downloaded ({reason}). "
                            f"{_both_options(root)}") from None
     if tuple(dataset.classes) != CLASSES:  # never expected; guards the shared class-to-index mapping

@@ -16,6 +16,7 @@ from urllib.error import URLError
 import torchvision
 
 from .env import data_root
+from .errors import one_line
 
 # name -> (IDX magic number, number of items, bytes per item). The magic encodes the element type (0x08:
 # unsigned byte) and the number of dimensions (3 for images N x 28 x 28, 1 for labels).
@@ -96,7 +97,7 @@ def load_mnist(root: str | os.PathLike | None = None, train: bool = True, downlo
     try:
         dataset = torchvision.datasets.MNIST(str(root), train=train, download=download)
     except (URLError, OSError, RuntimeError) as exc:  # no network, a read-only folder, a failed download
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__  # torchvision's text, on one line
+        reason = one_line(exc)
         raise RuntimeError(
             f"Could not download MNIST into {raw} ({reason}). Without network access, download it on another "
             f"machine. {_expected_files_text(raw)}"

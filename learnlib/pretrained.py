@@ -16,6 +16,8 @@ import torch
 import torchvision
 from torch import nn
 
+from .errors import one_line
+
 
 def weights_enum(arch: str, weights: str = "DEFAULT"):
     """Return torchvision's weights entry for `arch`, e.g. weights_enum('resnet18') -> IMAGENET1K_V1."""
@@ -45,7 +47,7 @@ def load_pretrained(arch: str = "resnet18", weights: str = "DEFAULT") -> nn.Modu
         if target.is_file():  # the file was there: this is not a download problem
             raise RuntimeError(f"{target} could not be loaded as {arch} weights ({type(exc).__name__}: {exc}). "
                                f"Delete it to download it again.") from None
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        reason = one_line(exc)
         raise RuntimeError(
             f"The pretrained weights {arch} {entry.name} are not cached and could not be downloaded ({reason}). "
             f"On a machine with internet, download the file named by "

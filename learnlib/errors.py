@@ -1,0 +1,17 @@
+"""Error text for people: one line that says what went wrong inside a library call (notebooks 04 and 05).
+
+learnlib re-raises torch's and torchvision's errors with the learner's context (which file, which
+argument, what to do); the original message, squeezed onto one line, goes in as the reason.
+"""
+
+from __future__ import annotations
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """Return `exc`'s message with all whitespace runs collapsed, cut to `limit` characters (else its type name)."""
+    if limit < 1:
+        raise ValueError(f"limit must be a positive number of characters, got {limit!r}.")
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text or type(exc).__name__
