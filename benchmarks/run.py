@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -25,6 +26,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
+
+
+def machine_info() -> dict[str, object]:
+    """Describe this machine for a results file: a short name, CPU cores, GPU (or None), torch version."""
+    import torch
+
+    from learnlib.device import describe_device, get_device
+
+    device = get_device()
+    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else None
+    cores = os.cpu_count() or 1
+    return {
+        "name": gpu or f"{cores}-core {platform.machine()} CPU",
+        "cpu_cores": cores,
+        "gpu": gpu,
+        "device": describe_device(device),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
 
 
 def slug(name: str) -> str:
@@ -41,18 +62,18 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
     from nbclient.exceptions import CellExecutionError
 
     from learnlib.atomic import atomic_write
-    from learnlib.results import RESULTS_ENV
+    from learnlib.env import PROGRESS_ENV, QUICK_ENV, RESULTS_ENV
 
     with tempfile.TemporaryDirectory() as tmp:
         metrics_file = Path(tmp) / "metrics.json"
         # The kernel inherits this process's environment: mode, and where record_metrics writes.
-        os.environ.pop("LEARNLIB_QUICK", None)
+        os.environ.pop(QUICK_ENV, None)
         if quick:
-            os.environ["LEARNLIB_QUICK"] = "1"
+            os.environ[QUICK_ENV] = "1"
         os.environ[RESULTS_ENV] = str(metrics_file)
         # Progress bars are for people watching; in a stored notebook they are half-drawn widgets. tqdm
         # reads TQDM_DISABLE when imported, and learnlib leaves `disable` to it when progress=True.
-        os.environ["TQDM_DISABLE"] = "1"
+        os.environ[PROGRESS_ENV] = "1"
         nb = nbformat.read(src, as_version=4)
         nb.metadata.pop("widgets", None)  # stale widget state from an earlier run
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -103,7 +124,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from learnlib.atomic import atomic_write
-    from learnlib.results import machine_info
 
     notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     missing = [str(p) for p in notebooks if not p.is_file()]

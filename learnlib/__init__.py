@@ -1,18 +1,29 @@
 """learnlib: the small, tested helpers behind the "PyTorch 2 from Zero" notebooks.
 
-Import it as `import learnlib as ll`; the most used functions are re-exported here, and each concern lives
-in its own module: device, seed, env (LEARNLIB_QUICK, LEARNLIB_DATA), train, metrics, plot, graph, data,
-mnist, cifar, augment, models, finetune, pretrained, checkpoint, atomic, results and timing.
+Import it as `import learnlib as ll`; the most used functions are re-exported here. Each concern lives in
+its own module, and each module's docstring names the notebook that teaches it:
+
+- set-up: env (every environment variable), device, seed, errors (one-line error reasons)
+- training: train (train_one_epoch, evaluate, fit, predict), metrics, plot, graph
+- data: data (loaders, statistics), mnist, cifar, augment
+- models: models (MNIST CNN, SmallResNet), finetune, pretrained
+- files: checkpoint, atomic, results (headline metrics for the benchmark harness)
+- speed: timing (fair timings for torch.compile and friends)
 """
+
+from importlib.metadata import PackageNotFoundError, version
 
 from .device import describe_device, get_device
 from .env import data_root, quick_mode
 from .metrics import accuracy
 from .results import record_metrics
 from .seed import seed_everything
-from .train import evaluate, fit, train_one_epoch
+from .train import evaluate, fit, predict, train_one_epoch
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("learnlib")  # the one version number lives in pyproject.toml
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "accuracy",
@@ -21,6 +32,7 @@ __all__ = [
     "evaluate",
     "fit",
     "get_device",
+    "predict",
     "quick_mode",
     "record_metrics",
     "seed_everything",

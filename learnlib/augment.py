@@ -1,4 +1,4 @@
-"""Data augmentation on whole batches of tensors, as layers that act only in training mode."""
+"""Data augmentation on whole batches of tensors (notebooks 04 and 05), as layers that act only in training mode."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ class RandomShift(nn.Module):
     Random offsets come from torch's global generator, so learnlib.seed_everything makes them reproducible.
     """
 
-    def __init__(self, max_shift: int = 2):
+    def __init__(self, max_shift: int = 2) -> None:
         super().__init__()
-        if max_shift < 0:
-            raise ValueError(f"max_shift must be >= 0, got {max_shift}.")
+        if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+            raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}.")
         self.max_shift = max_shift
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.max_shift == 0:
             return x
         if x.ndim != 4:
-            raise ValueError(f"RandomShift expects images of shape (N, C, H, W), got {tuple(x.shape)}.")
+            raise ValueError(f"RandomShift expects images of shape (N, C, H, W), got {tuple(x.shape)}. "
+                             f"Add the channel dimension with x.unsqueeze(1).")
         n, _, h, w = x.shape
         p = self.max_shift
         padded = F.pad(x, (p, p, p, p), mode="replicate")  # (N, C, H + 2p, W + 2p)
@@ -44,15 +45,17 @@ class RandomShift(nn.Module):
 class RandomFlip(nn.Module):
     """Mirror each image left-right with probability `p`, in training mode only (not for digits or text)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0 <= p <= 1:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
             raise ValueError(f"p must be a probability in [0, 1], got {p}.")
         self.p = p
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0:
             return x
+        if x.ndim != 4:
+            raise ValueError(f"RandomFlip expects images of shape (N, C, H, W), got {tuple(x.shape)}.")
         flip = torch.rand(x.shape[0], device=x.device) < self.p  # (N,) which images to mirror
         return torch.where(flip.view(-1, *([1] * (x.ndim - 1))), x.flip(-1), x)
 

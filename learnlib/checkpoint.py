@@ -1,4 +1,4 @@
-"""Checkpoints: written atomically, read back safely (weights_only=True: tensors and plain data, no code)."""
+"""Checkpoints (notebook 04): written atomically, read back safely (weights_only=True: tensors and plain data)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,26 @@ from .atomic import atomic_write
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, **extra) -> Path:
     """Save model.state_dict() and plain-data extras (epoch, mean/std, class names...) atomically; return the path."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"save_checkpoint needs the model (an nn.Module), got {type(model).__name__}; "
+                        f"it saves model.state_dict() itself.")
+    if "model" in extra:
+        raise ValueError("'model' is the key of the weights in a checkpoint; give your extra another name.")
     buffer = io.BytesIO()
     torch.save({"model": model.state_dict(), **extra}, buffer)
     # A crash mid-write leaves the previous checkpoint intact instead of a truncated file.
     return atomic_write(path, buffer.getvalue())
 
 
-def load_checkpoint(path: str | os.PathLike, model: nn.Module | None = None, map_location="cpu") -> dict:
+def load_checkpoint(
+    path: str | os.PathLike, model: nn.Module | None = None, map_location: torch.device | str = "cpu"
+) -> dict:
     """Load a checkpoint with weights_only=True; if `model` is given, load its weights into it. Return the dict."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; pass the checkpoint file inside it (e.g. {path / 'model.pt'}).")
+    if model is not None and not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module to load the weights into (or None), got {type(model).__name__}.")
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or train and save one first.")
     try:

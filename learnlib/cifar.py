@@ -1,4 +1,4 @@
-"""CIFAR-10 from torchvision's official files, or from a folder of images, with one class-to-index mapping.
+"""CIFAR-10 (notebook 05) from torchvision's official files, or from a folder of images, one class-to-index mapping.
 
 Two layouts are accepted under the data root (see learnlib.env.data_root):
 - torchvision's official format, <root>/cifar-10-batches-py/ (what CIFAR10(root, download=True) fetches);
@@ -65,29 +65,39 @@ def _official_files_ok(root: Path) -> bool:
                                  for name, md5 in official.train_list + official.test_list)
 
 
-def load_cifar10(root: str | os.PathLike | None = None, train: bool = True, download: bool = True):
-    """Return CIFAR-10's (images, labels, source): uint8 (N, 3, 32, 32), int64 (N,) and where they came from.
+def cifar10_source(root: str | os.PathLike | None = None, train: bool = True) -> str:
+    """Return where load_cifar10 reads this split from: 'official files ...', 'image folder ...' or 'download'."""
+    root = data_root(root)
+    split = "train" if train else "test"
+    if _official_files_ok(root):
+        return f"official files {torchvision.datasets.CIFAR10.base_folder}"
+    if (root / "cifar10" / split).is_dir():
+        return f"image folder cifar10/{split}"
+    return "download"
+
+
+def load_cifar10(
+    root: str | os.PathLike | None = None, train: bool = True, download: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return CIFAR-10's (images, labels): uint8 (N, 3, 32, 32) and int64 (N,), like load_mnist.
 
     The official files are used when present; else the image folder; else, with download=True, torchvision
-    downloads the official files. N is 50,000 (train) or 10,000 (test) for the complete dataset.
+    downloads the official files (cifar10_source tells which). N is 50,000 (train) or 10,000 (test).
     """
     root = data_root(root)  # raises NotADirectoryError for a root that is a file
     split = "train" if train else "test"
-    folder = root / "cifar10" / split
-    official = torchvision.datasets.CIFAR10
-    have_official = _official_files_ok(root)
-    if not have_official and folder.is_dir():
-        images, labels = _load_folder(folder)
-        return images, labels, f"image folder cifar10/{split}"
-    if not have_official and not download:
+    source = cifar10_source(root, train)
+    if source.startswith("image folder"):
+        return _load_folder(root / "cifar10" / split)
+    if source == "download" and not download:
         raise FileNotFoundError(f"CIFAR-10 ({split}) was not found in {root} and download=False. {_both_options(root)}")
+    official = torchvision.datasets.CIFAR10
     try:
         dataset = official(str(root), train=train, download=download)
     except (URLError, OSError, RuntimeError) as exc:
-        reason = one_line(exc)
-        raise RuntimeError(f"CIFAR-10 is not in {root} and could not be downloaded ({reason}). "
+        raise RuntimeError(f"CIFAR-10 is not in {root} and could not be downloaded ({one_line(exc, 200)}). "
                            f"{_both_options(root)}") from None
     if tuple(dataset.classes) != CLASSES:  # never expected; guards the shared class-to-index mapping
         raise RuntimeError(f"torchvision's CIFAR-10 classes {dataset.classes} differ from {CLASSES}.")
     images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()  # (N, 32, 32, 3) -> (N, 3, 32, 32)
-    return images, torch.tensor(dataset.targets), f"official files {official.base_folder}"
+    return images, torch.tensor(dataset.targets)

@@ -1,13 +1,12 @@
-"""Pick the device to compute on: CUDA, then Apple's MPS, then the CPU."""
+"""Pick the device to compute on: CUDA, then Apple's MPS, then the CPU (set up in every notebook, explained in 01)."""
 
 from __future__ import annotations
 
-import os
-
 import torch
 
-# The environment variable that forces a device, e.g. LEARNLIB_DEVICE=cpu to compare a GPU run with the CPU.
-DEVICE_ENV = "LEARNLIB_DEVICE"
+# $LEARNLIB_DEVICE forces a device, e.g. LEARNLIB_DEVICE=cpu to compare a GPU run with the CPU.
+from .env import DEVICE_ENV, device_override
+
 _KINDS = ("cuda", "mps", "cpu")
 
 
@@ -24,13 +23,13 @@ def _available(kind: str) -> bool:
     return True
 
 
-def get_device(name: str | None = None) -> torch.device:
+def get_device(name: str | torch.device | None = None) -> torch.device:
     """Return the device to use: `name` if given, else $LEARNLIB_DEVICE, else cuda, then mps, then cpu.
 
     `name` may carry an index ("cuda:1"). A name that is unknown, or a device this machine does not
     have, raises a ValueError or RuntimeError that says what is available instead.
     """
-    requested = name if name is not None else os.environ.get(DEVICE_ENV) or None
+    requested = name if name is not None else device_override()
     if requested is None:
         return torch.device(next(kind for kind in _KINDS if _available(kind)))
 
@@ -57,11 +56,26 @@ def get_device(name: str | None = None) -> torch.device:
     return torch.device(f"{kind}:{index}" if index else kind)
 
 
-def describe_device(device: torch.device) -> str:
+def as_device(device: torch.device | str, argument: str = "device") -> torch.device:
+    """Return `device` as a torch.device; a string such as 'cpu' or 'cuda:0' is accepted too."""
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{argument} must be a torch.device or a string such as 'cpu' or 'cuda', "
+                        f"got {type(device).__name__}. Use device = learnlib.get_device().")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{argument}={device!r} is not a device name; use 'cpu', 'cuda', 'cuda:1' or 'mps', "
+                         f"or learnlib.get_device().") from None
+
+
+def describe_device(device: torch.device | str) -> str:
     """Return a short human description of `device`, e.g. 'cuda:0 (NVIDIA H100)' or 'cpu (2 threads)'."""
-    device = torch.device(device)
+    device = as_device(device)
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
     return str(device)

@@ -1,4 +1,4 @@
-"""Walk the autograd graph that PyTorch records behind a tensor, for drawing and for inspection."""
+"""Walk the autograd graph that PyTorch records behind a tensor (notebook 02), for drawing and for inspection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MNIST through torchvision, with the files checked first so that problems come with a fix, not a traceback.
+"""MNIST (notebook 04) through torchvision, its files checked first so that problems come with a fix, not a traceback.
 
 torchvision.datasets.MNIST(root, download=True) looks in <root>/MNIST/raw/ for the four uncompressed IDX
 files; when one is missing it downloads (or, if present, unpacks) the four original .gz files. Behind a
@@ -13,6 +13,7 @@ import struct
 from pathlib import Path
 from urllib.error import URLError
 
+import torch
 import torchvision
 
 from .env import data_root
@@ -82,7 +83,9 @@ def check_mnist_files(root: Path) -> list[str]:
     return missing
 
 
-def load_mnist(root: str | os.PathLike | None = None, train: bool = True, download: bool = True):
+def load_mnist(
+    root: str | os.PathLike | None = None, train: bool = True, download: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Return MNIST's (images, labels): uint8 (N, 28, 28) and int64 (N,), N = 60,000 (train) or 10,000 (test).
 
     `root` defaults to learnlib.data_root() (the root argument, else $LEARNLIB_DATA, else data/ in the repo).
@@ -97,9 +100,8 @@ def load_mnist(root: str | os.PathLike | None = None, train: bool = True, downlo
     try:
         dataset = torchvision.datasets.MNIST(str(root), train=train, download=download)
     except (URLError, OSError, RuntimeError) as exc:  # no network, a read-only folder, a failed download
-        reason = one_line(exc)
         raise RuntimeError(
-            f"Could not download MNIST into {raw} ({reason}). Without network access, download it on another "
+            f"Could not download MNIST into {raw} ({one_line(exc)}). Without network access, download it on another "
             f"machine. {_expected_files_text(raw)}"
         ) from None
     return dataset.data, dataset.targets

@@ -1,15 +1,58 @@
-"""Small models the notebooks share, written out in plain PyTorch."""
+"""Models the notebooks share, written out in plain PyTorch: the MNIST CNN (notebooks 04 and 06) and a ResNet
+shaped for 32x32 images (notebook 05). Each notebook builds its model by hand first; these are the twins.
+"""
 
 from __future__ import annotations
 
+import torch
 from torch import nn
+
+from .augment import RandomShift
+
+
+def conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    """Return 3x3 convolution -> BatchNorm -> ReLU -> 2x2 max-pool: (N, c_in, H, W) -> (N, c_out, H/2, W/2)."""
+    _check_positive(c_in=c_in, c_out=c_out)
+    # bias=False: the BatchNorm right after has its own shift, so a convolution bias would be redundant.
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
+                         nn.MaxPool2d(2))
+
+
+class MnistCNN(nn.Sequential):
+    """Notebook 04's CNN for 28x28 digits: random shift, three conv blocks, a 128-unit hidden layer, 10 logits.
+
+    A Sequential, so its layers and state_dict keys are exactly those of the `make_cnn()` that notebook 04
+    writes by hand: a checkpoint saved there loads here.
+    """
+
+    def __init__(self, max_shift: int = 2, dropout: float = 0.3, num_classes: int = 10) -> None:
+        _check_positive(num_classes=num_classes)
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}.")
+        super().__init__(
+            RandomShift(max_shift),  # (N, 1, 28, 28), shifted only in training mode
+            conv_block(1, 32),  # (N, 32, 14, 14)
+            conv_block(32, 64),  # (N, 64, 7, 7)
+            conv_block(64, 128),  # (N, 128, 3, 3)
+            nn.Flatten(),  # (N, 1152)
+            nn.Dropout(dropout),
+            nn.Linear(128 * 3 * 3, 128),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(128, num_classes),  # (N, num_classes) logits
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, channels=1, size=28, model="MnistCNN")
+        return super().forward(x)
 
 
 class BasicBlock(nn.Module):
     """Two 3x3 convolutions with BatchNorm and a shortcut: the residual block of ResNet-18/34 (He et al., 2016)."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int = 1):
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
         super().__init__()
+        _check_positive(c_in=c_in, c_out=c_out, stride=stride)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
@@ -18,7 +61,7 @@ class BasicBlock(nn.Module):
         self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else nn.Sequential(
             nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn1(self.conv1(x)).relu()
         out = self.bn2(self.conv2(out))
         return (out + self.shortcut(x)).relu()
@@ -32,8 +75,11 @@ class SmallResNet(nn.Module):
     224 px, wasteful for 32 px, where it leaves 8x8 maps after the first layer.
     """
 
-    def __init__(self, num_classes: int = 10, widths: tuple[int, int, int] = (32, 64, 128)):
+    def __init__(self, num_classes: int = 10, widths: tuple[int, int, int] = (32, 64, 128)) -> None:
         super().__init__()
+        if len(widths) != 3:
+            raise ValueError(f"widths must give the channels of the three stages, e.g. (32, 64, 128), got {widths!r}.")
+        _check_positive(num_classes=num_classes, **{f"widths[{i}]": w for i, w in enumerate(widths)})
         w1, w2, w3 = widths
         self.stem = nn.Sequential(nn.Conv2d(3, w1, 3, padding=1, bias=False), nn.BatchNorm2d(w1), nn.ReLU())
         self.layers = nn.Sequential(
@@ -44,5 +90,24 @@ class SmallResNet(nn.Module):
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())  # (N, w3)
         self.fc = nn.Linear(w3, num_classes)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, channels=3, size=None, model="SmallResNet")
         return self.fc(self.pool(self.layers(self.stem(x))))
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
+def _check_images(x: torch.Tensor, channels: int, size: int | None, model: str) -> None:
+    """Images must be (N, C, H, W) float with the right channels; channels-last (N, H, W, C) is a common slip."""
+    expected = f"(N, {channels}, {size or 'H'}, {size or 'W'})"
+    if x.ndim != 4 or x.shape[1] != channels or (size is not None and tuple(x.shape[2:]) != (size, size)):
+        hint = " Add the channel dimension with x.unsqueeze(1)." if x.ndim == 3 else (
+            " The channels look last: use x.permute(0, 3, 1, 2)." if x.ndim == 4 and x.shape[-1] == channels else "")
+        raise ValueError(f"{model} expects images of shape {expected}, got {tuple(x.shape)}.{hint}")
+    if not x.is_floating_point():
+        raise TypeError(f"{model} expects floating-point images, got {x.dtype}: convert them with "
+                        f"learnlib.data.normalize (uint8 -> standardised float32) or x.float() / 255.")

@@ -1,4 +1,5 @@
-"""Plots the notebooks share: training histories, named curves, broadcasting and autograd graphs."""
+"""Plots the notebooks share: broadcasting (01), autograd graphs and curves (02, 03), training histories, image
+grids and confusion matrices (03-05)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from .graph import autograd_graph
 
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
     """Plot a `fit` history: one panel per quantity (loss, then each metric), train and val lines per epoch."""
-    if not history.get("epoch"):
+    if not isinstance(history, Mapping) or not history.get("epoch"):
         raise ValueError("The history is empty: pass the dictionary that learnlib.train.fit returned.")
+    lengths = {k: len(v) for k, v in history.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"Every entry of a history needs one value per epoch; got lengths {lengths}.")
     names = [k[len("train_"):] for k in history if k.startswith("train_")]
     fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.4), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
@@ -143,6 +147,10 @@ def plot_autograd_graph(
 def plot_image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, ncols: int = 8,
                     title: str | None = None, cmap: str = "gray") -> Figure:
     """Show images (N, H, W), (N, 1, H, W) or (N, 3, H, W) in a grid, each with an optional title."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"plot_image_grid needs a tensor of images, got {type(images).__name__}.")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
     if images.ndim == 4 and images.shape[1] in (1, 3):
         images = images.permute(0, 2, 3, 1).squeeze(-1)  # matplotlib wants (H, W) or (H, W, 3)
     if images.ndim not in (3, 4) or len(images) == 0:

@@ -1,4 +1,4 @@
-"""Pretrained weights through torchvision's weights API, with an offline message that says what to do.
+"""Pretrained weights (notebook 05) through torchvision's weights API; offline, a message that says what to do.
 
 torchvision keeps downloaded weights in $TORCH_HOME/hub/checkpoints/ (TORCH_HOME defaults to
 ~/.cache/torch). A file already there is used without any network access; that is also how to install
@@ -19,7 +19,7 @@ from torch import nn
 from .errors import one_line
 
 
-def weights_enum(arch: str, weights: str = "DEFAULT"):
+def weights_enum(arch: str, weights: str = "DEFAULT") -> torchvision.models.WeightsEnum:
     """Return torchvision's weights entry for `arch`, e.g. weights_enum('resnet18') -> IMAGENET1K_V1."""
     try:
         return torchvision.models.get_model_weights(arch)[weights]
@@ -45,11 +45,11 @@ def load_pretrained(arch: str = "resnet18", weights: str = "DEFAULT") -> nn.Modu
         return torchvision.models.get_model(arch, weights=entry, progress=False)
     except (URLError, OSError, RuntimeError, pickle.UnpicklingError, EOFError) as exc:
         if target.is_file():  # the file was there: this is not a download problem
-            raise RuntimeError(f"{target} could not be loaded as {arch} weights ({type(exc).__name__}: {exc}). "
-                               f"Delete it to download it again.") from None
-        reason = one_line(exc)
+            raise RuntimeError(f"{target} could not be loaded as {arch} weights ({type(exc).__name__}: "
+                               f"{one_line(exc)}). Delete it to download it again.") from None
         raise RuntimeError(
-            f"The pretrained weights {arch} {entry.name} are not cached and could not be downloaded ({reason}). "
+            f"The pretrained weights {arch} {entry.name} are not cached and could not be downloaded "
+            f"({one_line(exc, 200)}). "
             f"On a machine with internet, download the file named by "
             f"torchvision.models.get_model_weights('{arch}').{entry.name}.url and put it at {target} "
             f"(folder {target.parent}, which is $TORCH_HOME/hub/checkpoints; TORCH_HOME defaults to "

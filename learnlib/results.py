@@ -1,4 +1,4 @@
-"""Headline results: a notebook records its measured metrics; the benchmark harness collects them.
+"""Headline results: a notebook records its measured metrics (notebooks 03-06); the benchmark harness collects them.
 
 `make bench` executes each notebook with $LEARNLIB_RESULTS naming a JSON file; `record_metrics` writes the
 notebook's headline numbers there. Run by hand (no $LEARNLIB_RESULTS), it only returns them.
@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import platform
 
 import torch
 
 from .atomic import atomic_write
-from .device import describe_device, get_device
-
-RESULTS_ENV = "LEARNLIB_RESULTS"
+from .env import RESULTS_ENV, results_file
 
 
 def record_metrics(**metrics: float) -> dict[str, float]:
@@ -35,30 +31,15 @@ def record_metrics(**metrics: float) -> dict[str, float]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"Metric {name!r} must be a finite number, got {value!r}.")
         clean[name] = value
-    path = os.environ.get(RESULTS_ENV)
-    if path:
+    path = results_file()
+    if path is not None:
         try:
-            with open(path, encoding="utf-8") as f:
-                recorded = json.load(f)
+            recorded = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             recorded = {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} (named by ${RESULTS_ENV}) is not a JSON file ({exc}); delete it or point "
+                             f"{RESULTS_ENV} at a new file.") from None
         recorded.update(clean)
         atomic_write(path, json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     return clean
-
-
-def machine_info() -> dict[str, object]:
-    """Describe this machine for a results file: a short name, CPU cores, GPU (or None), torch version."""
-    device = get_device()
-    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else None
-    cores = os.cpu_count() or 1
-    name = gpu or f"{cores}-core {platform.machine()} CPU"
-    return {
-        "name": name,
-        "cpu_cores": cores,
-        "gpu": gpu,
-        "device": describe_device(device),
-        "platform": f"{platform.system()} {platform.machine()}",
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-    }

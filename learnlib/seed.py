@@ -1,4 +1,4 @@
-"""Seeding every random number generator a PyTorch program touches, for reproducible runs."""
+"""Seeding every random number generator a PyTorch program touches, for reproducible runs (every notebook, from 01)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_same_seed_same_shifts():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="max_shift must be >= 0"):
+    with pytest.raises(ValueError, match="max_shift must be a whole number of pixels >= 0"):
         RandomShift(-1)
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         RandomShift(1)(torch.zeros(3, 5, 5))

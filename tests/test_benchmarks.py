@@ -66,6 +66,37 @@ def test_harness_reports_a_failing_notebook_and_records_nothing(tmp_path):
     assert not (tmp_path / "results" / "test-box.json").exists()
 
 
+def test_in_place_run_never_overwrites_a_committed_notebook_when_it_fails(tmp_path):
+    nb = tiny_notebook(tmp_path / "09_committed.ipynb", "print('stored')", "raise RuntimeError('broken today')")
+    data = nbformat.read(nb, as_version=4)
+    data.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="stored\n")]
+    data.cells[0].execution_count = 1
+    nbformat.write(data, nb)
+    before = nb.read_bytes()
+    proc = run_harness(nb, "--in-place", "--results", tmp_path / "results", "--machine", "Test box")
+    assert proc.returncode == 1 and "broken today" in proc.stdout
+    assert nb.read_bytes() == before  # the committed outputs are untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_committed.ipynb"]  # no partial copy, no results
+
+
+def test_machine_info_names_cpu_and_gpu_machines(monkeypatch):
+    import torch
+
+    import learnlib.device
+
+    run = load_script("run")
+    monkeypatch.setattr(learnlib.device, "get_device", lambda: torch.device("cpu"))
+    cpu = run.machine_info()
+    assert cpu["gpu"] is None and cpu["name"] == f"{cpu['cpu_cores']}-core {cpu['platform'].split()[-1]} CPU"
+    assert cpu["torch"] == torch.__version__ and cpu["device"].startswith("cpu (")
+
+    monkeypatch.setattr(learnlib.device, "get_device", lambda: torch.device("cuda", 0))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H100 80GB HBM3")
+    gpu = run.machine_info()
+    assert gpu["gpu"] == gpu["name"] == "NVIDIA H100 80GB HBM3"
+    assert gpu["device"] == "cuda:0 (NVIDIA H100 80GB HBM3)"
+
+
 def test_harness_rejects_a_missing_notebook(tmp_path):
     proc = run_harness(tmp_path / "nope.ipynb", "--results", tmp_path)
     assert proc.returncode == 2 and "no such notebook" in proc.stderr

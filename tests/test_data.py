@@ -33,7 +33,7 @@ def test_channel_stats_per_channel():
 def test_stats_errors():
     with pytest.raises(ValueError, match="non-empty"):
         channel_stats(torch.zeros(0, 28, 28, dtype=torch.uint8))
-    with pytest.raises(ValueError, match="3 channel statistics for images with 1 channels"):
+    with pytest.raises(ValueError, match=r"3 means and 3 stds for images with 1 channel"):
         normalize(torch.zeros(2, 28, 28, dtype=torch.uint8), [0.5] * 3, [0.2] * 3)
 
 
@@ -42,7 +42,7 @@ def test_seeded_subset():
     assert torch.equal(a, b) and len(set(a.tolist())) == 10
     assert torch.equal(a, a.sort().values) and 0 <= a.min() and a.max() < 100
     assert not torch.equal(a, seeded_subset(100, 10, seed=2))
-    with pytest.raises(ValueError, match="between 1 and 100"):
+    with pytest.raises(ValueError, match="between 1 and n=100"):
         seeded_subset(100, 101, seed=0)
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from learnlib.atomic import atomic_write
-from learnlib.results import RESULTS_ENV, machine_info, record_metrics
+from learnlib.results import RESULTS_ENV, record_metrics
 
 
 def test_record_without_a_results_file_only_returns(monkeypatch):
@@ -32,11 +32,19 @@ def test_record_needs_something():
         record_metrics()
 
 
-def test_machine_info_names_cpu_machines():
-    info = machine_info()
-    assert info["torch"] == torch.__version__
-    if info["gpu"] is None:
-        assert info["name"].endswith("CPU") and str(info["cpu_cores"]) in info["name"]
+def test_record_refuses_a_results_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path))
+    with pytest.raises(IsADirectoryError, match="name a JSON file"):
+        record_metrics(score=1.0)
+
+
+def test_record_refuses_to_overwrite_a_file_that_is_not_json(monkeypatch, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text("my notes, not JSON")
+    monkeypatch.setenv(RESULTS_ENV, str(path))
+    with pytest.raises(ValueError, match="is not a JSON file"):
+        record_metrics(score=1.0)
+    assert path.read_text() == "my notes, not JSON"
 
 
 def test_atomic_write_replaces_whole_files(tmp_path):
@@ -54,3 +62,11 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         atomic_write(path, 12345)  # not bytes or str: fails after the temporary file was created
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_atomic_write_refuses_a_folder_and_non_text(tmp_path):
+    with pytest.raises(IsADirectoryError, match="needs a file name"):
+        atomic_write(tmp_path, "x")
+    with pytest.raises(TypeError, match="writes bytes or str, got dict"):
+        atomic_write(tmp_path / "f.json", {"a": 1})
+    assert list(tmp_path.iterdir()) == []

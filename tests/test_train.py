@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from learnlib import accuracy, evaluate, fit, seed_everything, train_one_epoch
+from learnlib import accuracy, evaluate, fit, predict, seed_everything, train_one_epoch
 
 CPU = torch.device("cpu")
 
@@ -207,9 +207,24 @@ def test_tqdm_disable_environment_variable_silences_the_bars():
     assert hidden.stderr == ""
 
 
-def test_tqdm_disable_is_honoured_inside_learnlib(monkeypatch):
-    from learnlib.train import _off_unless
+def test_tqdm_disable_is_read_by_learnlib_itself(monkeypatch, capsys):
+    # tqdm.notebook's widgets ignore TQDM_DISABLE, so learnlib reads it at each call (tqdm only at import).
+    model = nn.Linear(3, 1)
+    args = (model, loader(regression_data()), nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.01), CPU)
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    train_one_epoch(*args, progress=True)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("TQDM_DISABLE", "0")
+    train_one_epoch(*args, progress=True)
+    assert "loss=" in capsys.readouterr().err
 
-    assert _off_unless(True) == {} and _off_unless(False) == {"disable": True}
-    monkeypatch.setenv("TQDM_DISABLE", "1")  # tqdm.notebook would ignore it: learnlib reads it itself
-    assert _off_unless(True) == {"disable": True}
+
+def test_predict_collects_outputs_in_eval_mode_and_restores_mode():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Dropout(0.9))
+    x, y = torch.randn(10, 3), torch.arange(10) % 2
+    out, targets = predict(model, DataLoader(TensorDataset(x, y), batch_size=4), torch.device("cpu"))
+    model.eval()
+    assert torch.equal(out, model(x).detach()) and torch.equal(targets, y)
+    model.train()
+    predict(model, DataLoader(TensorDataset(x, y), batch_size=4), torch.device("cpu"))
+    assert model.training
