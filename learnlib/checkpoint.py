@@ -18,8 +18,6 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, **extra) -> Path:
     if not isinstance(model, nn.Module):
         raise TypeError(f"save_checkpoint needs the model (an nn.Module), got {type(model).__name__}; "
                         f"it saves model.state_dict() itself.")
-    if "model" in extra:
-        raise ValueError("'model' is the key of the weights in a checkpoint; give your extra another name.")
     buffer = io.BytesIO()
     torch.save({"model": model.state_dict(), **extra}, buffer)
     # A crash mid-write leaves the previous checkpoint intact instead of a truncated file.

@@ -1,12 +1,12 @@
-"""Every environment variable learnlib reads, in one place (set up in each notebook's first cells).
+"""Every environment variable learnlib reads, in one place (every notebook; quick mode in notebooks 04-06).
 
-| variable           | read by                         | effect                                                      |
-|--------------------|---------------------------------|-------------------------------------------------------------|
-| LEARNLIB_QUICK     | quick_mode()                    | 1: training notebooks shrink data and epochs (tests, CI)    |
-| LEARNLIB_DATA      | data_root()                     | the folder that holds datasets (default: data/ in the repo) |
-| LEARNLIB_DEVICE    | device_override() -> get_device | force a device: cuda, cuda:1, mps or cpu                    |
-| LEARNLIB_RESULTS   | results_file() -> record_metrics| JSON file that collects a notebook's headline metrics       |
-| TQDM_DISABLE       | progress_disabled() -> train    | 1: no progress bars (tqdm's own switch; the harness sets it) |
+| variable         | read by                            | effect                                                   |
+|------------------|------------------------------------|----------------------------------------------------------|
+| LEARNLIB_QUICK   | quick_mode()                       | 1: training notebooks shrink data and epochs (tests, CI) |
+| LEARNLIB_DATA    | data_root()                        | the folder that holds datasets (default: data/ in repo)  |
+| LEARNLIB_DEVICE  | device_override(), for get_device  | force a device: cuda, cuda:1, mps or cpu                 |
+| LEARNLIB_RESULTS | results_file(), for record_metrics | JSON file collecting a notebook's headline metrics       |
+| TQDM_DISABLE     | progress_disabled(), for train     | 1: no progress bars (tqdm's switch; the harness sets it) |
 
 Nothing else in learnlib looks at os.environ, so this table is complete.
 """

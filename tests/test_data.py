@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -89,3 +91,29 @@ def test_make_loader_seeds_and_pins_only_on_cuda():
     assert make_loader(ds, 4, shuffle=False, device=torch.device("cuda"), num_workers=0).pin_memory is True
     with pytest.raises(ValueError, match="empty dataset"):
         make_loader(TensorDataset(torch.zeros(0)), 4, shuffle=False, device=torch.device("cpu"))
+
+
+class NoisyDataset(torch.utils.data.Dataset):
+    """Each sample draws from torch's generator inside the worker, as random augmentation does."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        return torch.tensor([float(i), torch.rand(()).item(), float(os.getpid())]), i
+
+
+def test_make_loader_with_worker_processes_is_seeded_and_keeps_its_workers():
+    def epochs(seed):
+        loader = make_loader(NoisyDataset(), 4, shuffle=True, device="cpu", seed=seed, num_workers=2)
+        assert loader.num_workers == 2 and loader.persistent_workers is True
+        return [torch.cat([x for x, _ in loader]) for _ in range(2)]
+
+    first, again, other = epochs(5), epochs(5), epochs(6)
+    for a, b in zip(first, again, strict=True):
+        torch.testing.assert_close(a[:, :2], b[:, :2], rtol=0, atol=0)  # same order, same random draws
+    assert not torch.equal(first[0][:, :2], other[0][:, :2])
+    assert sorted(first[0][:, 0].tolist()) == list(range(12))  # every sample exactly once per epoch
+    assert not torch.equal(first[0][:, 0], first[1][:, 0])  # reshuffled for the second epoch
+    pids = [set(epoch[:, 2].tolist()) for epoch in first]
+    assert pids[0] == pids[1] and len(pids[0]) == 2 and os.getpid() not in pids[0]  # the same two workers

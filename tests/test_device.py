@@ -59,5 +59,24 @@ def test_cuda_index_out_of_range(cpu_only, monkeypatch):
         get_device("cuda:3")
 
 
-def test_describe_cpu():
-    assert describe_device(torch.device("cpu")) == f"cpu ({torch.get_num_threads()} threads)"
+@pytest.fixture
+def threads():
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+def test_describe_cpu_counts_threads(threads):
+    threads(3)
+    assert describe_device(torch.device("cpu")) == "cpu (3 threads)"
+    threads(1)
+    assert describe_device("cpu") == "cpu (1 thread)"  # a string works too
+
+
+def test_describe_cuda_names_the_card(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA H100 80GB HBM3")
+    assert describe_device("cuda:0") == "cuda:0 (NVIDIA H100 80GB HBM3)"
+
+
+def test_get_device_accepts_a_torch_device(cpu_only):
+    assert get_device(torch.device("cpu")) == torch.device("cpu")

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+import learnlib.env as env
 from learnlib import data_root, quick_mode
-from learnlib.env import DEFAULT_DATA_ROOT
+from learnlib.env import device_override, progress_disabled, results_file
 
 
 @pytest.mark.parametrize(
@@ -19,19 +20,46 @@ def test_quick_mode_unset_is_full_mode(monkeypatch):
     assert quick_mode() is False
 
 
-def test_quick_mode_rejects_typos(monkeypatch):
-    monkeypatch.setenv("LEARNLIB_QUICK", "ture")
-    with pytest.raises(ValueError, match="LEARNLIB_QUICK=1"):
-        quick_mode()
+@pytest.mark.parametrize("read, variable", [(quick_mode, "LEARNLIB_QUICK"), (progress_disabled, "TQDM_DISABLE")])
+def test_switches_reject_typos(monkeypatch, read, variable):
+    monkeypatch.setenv(variable, "ture")
+    with pytest.raises(ValueError, match=f"{variable}='ture' is not understood; use {variable}=1"):
+        read()
+
+
+def test_progress_switch(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    assert progress_disabled() is False
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert progress_disabled() is True
+
+
+def test_device_override(monkeypatch):
+    monkeypatch.delenv("LEARNLIB_DEVICE", raising=False)
+    assert device_override() is None
+    monkeypatch.setenv("LEARNLIB_DEVICE", "  ")
+    assert device_override() is None
+    monkeypatch.setenv("LEARNLIB_DEVICE", " cuda:1 ")
+    assert device_override() == "cuda:1"
+
+
+def test_results_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("LEARNLIB_RESULTS", raising=False)
+    assert results_file() is None
+    monkeypatch.setenv("LEARNLIB_RESULTS", str(tmp_path / "r.json"))
+    assert results_file() == tmp_path / "r.json"
 
 
 def test_data_root_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("LEARNLIB_DATA", raising=False)
-    assert data_root() == DEFAULT_DATA_ROOT
-    assert DEFAULT_DATA_ROOT == Path(__file__).resolve().parent.parent / "data"
+    default = data_root()
+    assert default.name == "data" and (default.parent / "pyproject.toml").is_file()  # data/ in the repository
+    assert default.parent == Path(__file__).resolve().parent.parent
     monkeypatch.setenv("LEARNLIB_DATA", str(tmp_path / "env"))
     assert data_root() == tmp_path / "env"
     assert data_root(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.setenv("LEARNLIB_DATA", "")
+    assert data_root() == default  # an empty variable counts as unset
 
 
 def test_data_root_that_is_a_file(tmp_path):
@@ -42,8 +70,6 @@ def test_data_root_that_is_a_file(tmp_path):
 
 
 def test_default_data_root_that_is_a_file(monkeypatch, tmp_path):
-    import learnlib.env as env
-
     monkeypatch.delenv("LEARNLIB_DATA", raising=False)
     (tmp_path / "data").write_text("not a folder")
     monkeypatch.setattr(env, "DEFAULT_DATA_ROOT", tmp_path / "data")
