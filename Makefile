@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to; containers and cloud machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench bench-quick notebooks clean
+.PHONY: lab test unit bench bench-quick notebooks clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks
 	LEARNLIB_QUICK=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+
+## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
+unit: $(STAMP)
+	$(BIN)/ruff check learnlib tests benchmarks notebooks
+	$(BIN)/python -m pytest tests -m "not notebooks" -p no:cacheprovider -q
 
 ## bench: execute every notebook headless in full mode (copies in build/notebooks/), record time, memory
 ## and headline metrics in benchmarks/results/<machine>.json, and regenerate the README's results table

@@ -34,6 +34,7 @@ def run_harness(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.notebooks
 def test_harness_records_time_memory_device_and_metrics(tmp_path):
     nb = tiny_notebook(tmp_path / "07_tiny.ipynb",
                        "import learnlib as ll",
@@ -58,6 +59,7 @@ def test_harness_records_time_memory_device_and_metrics(tmp_path):
     assert nbformat.read(nb, as_version=4).cells[1].outputs == []  # the source was left alone
 
 
+@pytest.mark.notebooks
 def test_harness_reports_a_failing_notebook_and_records_nothing(tmp_path):
     nb = tiny_notebook(tmp_path / "08_broken.ipynb", "raise RuntimeError('dataset missing')")
     proc = run_harness(nb, "--results", tmp_path / "results", "--out", tmp_path / "out", "--machine", "Test box")
@@ -66,6 +68,7 @@ def test_harness_reports_a_failing_notebook_and_records_nothing(tmp_path):
     assert not (tmp_path / "results" / "test-box.json").exists()
 
 
+@pytest.mark.notebooks
 def test_in_place_run_never_overwrites_a_committed_notebook_when_it_fails(tmp_path):
     nb = tiny_notebook(tmp_path / "09_committed.ipynb", "print('stored')", "raise RuntimeError('broken today')")
     data = nbformat.read(nb, as_version=4)

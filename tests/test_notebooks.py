@@ -109,6 +109,7 @@ def _run_nbval(path):
     )
 
 
+@pytest.mark.notebooks
 def test_nbval_fails_when_a_stored_output_is_altered(tmp_path):
     data = load(ROOT / "notebooks" / "01_tensors.ipynb")
     i = _first_checked_output(data["cells"])
