@@ -19,7 +19,7 @@ from torchvision.datasets.utils import check_integrity
 from torchvision.transforms.v2.functional import pil_to_tensor
 
 from .env import data_root
-from .errors import one_line
+from .errors import check_flags, one_line
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -84,6 +84,7 @@ def load_cifar10(
     The official files are used when present; else the image folder; else, with download=True, torchvision
     downloads the official files (cifar10_source tells which). N is 50,000 (train) or 10,000 (test).
     """
+    check_flags(train=train, download=download)
     root = data_root(root)  # raises NotADirectoryError for a root that is a file
     split = "train" if train else "test"
     source = cifar10_source(root, train)

@@ -1,4 +1,4 @@
-"""Error text for people: one line that says what went wrong inside a library call (notebooks 04 and 05).
+"""Error text for people (notebooks 04 and 05): a library's error as a one-line reason in ours, and flag checks.
 
 learnlib re-raises torch's and torchvision's errors with the learner's context (which file, which
 argument, what to do); the original message, squeezed onto one line, goes in as the reason.
@@ -15,3 +15,11 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text or type(exc).__name__
+
+
+def check_flags(**flags: bool) -> None:
+    """Raise a TypeError naming any flag that is not True or False (e.g. load_mnist(train="test"))."""
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}. The data root is the first argument "
+                            f"(root=...); pass train=False for the test split.")

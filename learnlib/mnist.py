@@ -17,7 +17,7 @@ import torch
 import torchvision
 
 from .env import data_root
-from .errors import one_line
+from .errors import check_flags, one_line
 
 # name -> (IDX magic number, number of items, bytes per item). The magic encodes the element type (0x08:
 # unsigned byte) and the number of dimensions (3 for images N x 28 x 28, 1 for labels).
@@ -62,9 +62,9 @@ def _check_gz(path: Path) -> str | None:
     return None
 
 
-def check_mnist_files(root: Path) -> list[str]:
+def check_mnist_files(root: str | os.PathLike) -> list[str]:
     """Validate MNIST's files under `root`/MNIST/raw; raise on a bad file, return the names still missing."""
-    raw = root / "MNIST" / "raw"
+    raw = Path(root) / "MNIST" / "raw"
     missing = []
     for name, (magic, count, item_bytes) in FILES.items():
         plain, packed = raw / name, raw / f"{name}.gz"
@@ -90,6 +90,7 @@ def load_mnist(
 
     `root` defaults to learnlib.data_root() (the root argument, else $LEARNLIB_DATA, else data/ in the repo).
     """
+    check_flags(train=train, download=download)
     root = data_root(root)  # raises NotADirectoryError for a root that is a file
     raw = root / "MNIST" / "raw"
     missing = check_mnist_files(root) if root.is_dir() else list(FILES)

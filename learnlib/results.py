@@ -1,4 +1,4 @@
-"""Headline results: a notebook records its measured metrics (notebooks 03-06); the benchmark harness collects them.
+"""Headline results: notebooks 01 and 03-06 record their measured metrics; the benchmark harness collects them.
 
 `make bench` executes each notebook with $LEARNLIB_RESULTS naming a JSON file; `record_metrics` writes the
 notebook's headline numbers there. Run by hand (no $LEARNLIB_RESULTS), it only returns them.

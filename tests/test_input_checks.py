@@ -119,6 +119,10 @@ CASES = [
      ValueError, "num_workers must be an integer >= 0"),
     ("make_loader with an unknown device", lambda: data.make_loader(
         TensorDataset(torch.zeros(4, 2)), 2, shuffle=False, device="tpu"), ValueError, "'tpu' is not a device name"),
+    ("the split as a string", lambda: __import__("learnlib.mnist").mnist.load_mnist(train="test"),
+     TypeError, r"train must be True or False, got 'test'.*train=False"),
+    ("download as a string", lambda: __import__("learnlib.cifar").cifar.load_cifar10(download="no"),
+     TypeError, "download must be True or False"),
     # ---- device.py ----
     ("describing a device given as a number", lambda: device.describe_device(0), TypeError, "torch.device or a string"),
     # ---- augment.py ----
