@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-IGNORE = "# NBVAL_IGNORE_OUTPUT"
+IGNORE_TAG = "nbval-ignore-output"
 
 
 def load(path):
@@ -67,7 +67,19 @@ def test_ends_with_summary_and_folded_exercise_solutions(nb):
     assert len(asked) >= 3
     assert len(solutions) == len(asked), f"{path.name}: {len(asked)} exercises but {len(solutions)} solutions"
     for cell in solutions:
-        assert cell["cell_type"] == "code" and cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+        folded = cell["metadata"].get("jupyter", {})
+        assert cell["cell_type"] == "code", f"{path.name}: a solution must be a code cell"
+        # Both folded: neither the code nor its result shows until the learner clicks to unfold it.
+        assert folded.get("source_hidden") is True and folded.get("outputs_hidden") is True, (
+            f"{path.name}: solution {source(cell)[:40]!r} must have source_hidden and outputs_hidden")
+
+
+def test_test_markers_are_cell_tags_not_comments_in_the_code(nb):
+    path, data = nb
+    for cell in data["cells"]:
+        assert "NBVAL" not in source(cell), f"{path.name}: use the cell tag {IGNORE_TAG!r}, not a comment"
+        unknown = [t for t in cell["metadata"].get("tags", []) if t.startswith("nbval") and t != IGNORE_TAG]
+        assert not unknown, f"{path.name}: unexpected nbval tags {unknown}"
 
 
 def test_committed_executed_top_to_bottom_without_errors(nb):
@@ -96,7 +108,7 @@ def test_outputs_show_no_machine_paths(nb):
 def _first_checked_output(cells):
     """Index of the first code cell whose stored text output nbval compares."""
     for i, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and not source(cell).startswith(IGNORE):
+        if cell["cell_type"] == "code" and IGNORE_TAG not in cell["metadata"].get("tags", []):
             if any(o["output_type"] == "stream" and o["name"] == "stdout" for o in cell["outputs"]):
                 return i
     raise AssertionError("no checked stdout output found")
