@@ -138,3 +138,63 @@ def test_nbval_fails_when_a_stored_output_is_altered(tmp_path):
     failed = _run_nbval(bad)
     assert failed.returncode == 1, failed.stdout[-2000:]
     assert "this output was altered by the test" in failed.stdout
+
+
+# ---- prose agrees with the outputs it talks about ------------------------------------------------------------
+
+# A measured-looking figure: a number with a unit of time, rate, size, share or speed-up ("2.4×", "97.5%",
+# "626 images/s", "13.2 s", "47 MiB"). Sizes such as "3×3" or "28×28" are dimensions, not measurements.
+FIGURE = re.compile(r"(?<![\w.,×$^{])(\d[\d,]*(?:\.\d+)?)"
+                    r"(?:\s?(%|×|x\b|MiB\b|MB\b|GB\b|GiB\b)|\s(images/s|tokens/s|steps/s|ms\b|s\b))(?!\s?\d)")
+FIXED = re.compile(r"<!--\s*fixed:(.*?)-->", re.S)  # <!-- fixed: 47 MiB (60,000 x 784 bytes) -->
+
+
+def figures_in_prose(text):
+    text = re.sub(r"`[^`]*`|\$[^$]*\$", "", text)  # code and formulas are not claims about a run
+    fixed = {f.strip().split(" (")[0] for block in FIXED.findall(text) for f in block.split(";")}
+    text = FIXED.sub("", text)
+    for m in FIGURE.finditer(text):
+        if m.group(0).strip() not in fixed:
+            yield m.group(1), m.group(2) or m.group(3), text[max(0, m.start() - 50): m.end() + 10].replace("\n", " ")
+
+
+def unmatched_figures(data):
+    """Figures in a notebook's markdown (after the header) that none of its outputs shows."""
+    outputs = "\n".join(
+        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+        for c in data["cells"] for o in c.get("outputs", []))
+    problems = []
+    for i, cell in enumerate(data["cells"][1:], start=1):  # the header's runtime line is generated
+        if cell["cell_type"] != "markdown":
+            continue
+        for number, unit, context in figures_in_prose(source(cell)):
+            unit_pattern = "[x×]" if unit in ("x", "×") else re.escape(unit)
+            if not re.search(rf"(?<![\d.]){re.escape(number)}\s?{unit_pattern}", outputs):
+                problems.append(f"cell {i}: {number} {unit} in ...{context}...")
+    return problems
+
+
+def test_numbers_in_the_prose_appear_in_the_outputs(nb):
+    """Every measured-looking figure in a markdown cell must appear, at its printed precision, in an output of
+    the same notebook (prefer "the output above shows"), or be marked as a fixed fact in the cell:
+    <!-- fixed: 16 MiB (4 Mi float32 values); 69.758% (torchvision's published top-1) -->."""
+    path, data = nb
+    problems = unmatched_figures(data)
+    assert not problems, f"{path.name}: figures in the prose that no output shows:\n" + "\n".join(problems)
+
+
+def test_the_drift_check_catches_a_figure_typed_from_memory():
+    def notebook(prose, printed):
+        out = {"output_type": "stream", "name": "stdout", "text": printed}
+        return {"cells": [{"cell_type": "markdown", "source": "# header", "metadata": {}},
+                          {"cell_type": "code", "source": "", "metadata": {}, "outputs": [out]},
+                          {"cell_type": "markdown", "source": prose, "metadata": {}}]}
+
+    printed = "test accuracy 97.34% | 2,601 images/s | speed-up 1.23x | 13.2 s\n"
+    found = unmatched_figures(notebook("About 98%, at about 2,200 images/s.", printed))
+    assert [p.split(" in ")[0] for p in found] == ["cell 2: 98 %", "cell 2: 2,200 images/s"]
+    assert len(unmatched_figures(notebook("a speed-up of about 1.3× after 30 s", printed))) == 2
+    good = "It reached 97.34% at 2,601 images/s, 1.23× faster, in 13.2 s; a 3×3 kernel, `0.5 s` in code."
+    assert unmatched_figures(notebook(good, printed)) == []
+    fixed = "The set is 47 MiB.<!-- fixed: 47 MiB (60,000 x 784 bytes) -->"
+    assert unmatched_figures(notebook(fixed, printed)) == []
