@@ -18,22 +18,25 @@ def conv_block(c_in: int, c_out: int) -> nn.Sequential:
                          nn.MaxPool2d(2))
 
 
-class MnistCNN(nn.Sequential):
-    """Notebook 04's CNN for 28x28 digits: random shift, three conv blocks, a 128-unit hidden layer, 10 logits.
+class MnistCNN(nn.Module):
+    """Notebook 04's CNN for 28x28 digits: random shift, three conv blocks, a 128-unit hidden layer, the logits.
 
-    A Sequential, so its layers and state_dict keys are exactly those of the `make_cnn()` that notebook 04
-    writes by hand: a checkpoint saved there loads here.
+    The same submodules under the same names as the `CNN` class notebook 04 writes by hand, so the two have
+    identical state_dict keys: a checkpoint saved there loads here.
     """
 
     def __init__(self, max_shift: int = 2, dropout: float = 0.3, num_classes: int = 10) -> None:
+        super().__init__()
         _check_positive(num_classes=num_classes)
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}.")
-        super().__init__(
-            RandomShift(max_shift),  # (N, 1, 28, 28), shifted only in training mode
+        self.shift = RandomShift(max_shift)  # (N, 1, 28, 28), shifted only in training mode
+        self.features = nn.Sequential(
             conv_block(1, 32),  # (N, 32, 14, 14)
             conv_block(32, 64),  # (N, 64, 7, 7)
             conv_block(64, 128),  # (N, 128, 3, 3)
+        )
+        self.classifier = nn.Sequential(
             nn.Flatten(),  # (N, 1152)
             nn.Dropout(dropout),
             nn.Linear(128 * 3 * 3, 128),
@@ -44,7 +47,7 @@ class MnistCNN(nn.Sequential):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_images(x, channels=1, size=28, model="MnistCNN")
-        return super().forward(x)
+        return self.classifier(self.features(self.shift(x)))
 
 
 class BasicBlock(nn.Module):

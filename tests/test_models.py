@@ -8,13 +8,23 @@ from learnlib.models import MnistCNN, SmallResNet
 
 
 def notebook_04_cnn():
-    """Notebook 04's CNN exactly as the learner writes it there (conv_block + make_cnn)."""
+    """Notebook 04's CNN exactly as the learner writes it there (conv_block + the CNN class)."""
     def conv_block(c_in, c_out):
         return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
                              nn.MaxPool2d(2))
 
-    return nn.Sequential(RandomShift(2), conv_block(1, 32), conv_block(32, 64), conv_block(64, 128), nn.Flatten(),
-                         nn.Dropout(0.3), nn.Linear(128 * 3 * 3, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+    class CNN(nn.Module):
+        def __init__(self, max_shift=2, dropout=0.3, num_classes=10):
+            super().__init__()
+            self.shift = RandomShift(max_shift)
+            self.features = nn.Sequential(conv_block(1, 32), conv_block(32, 64), conv_block(64, 128))
+            self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(128 * 3 * 3, 128),
+                                            nn.ReLU(), nn.Dropout(dropout), nn.Linear(128, num_classes))
+
+        def forward(self, x):
+            return self.classifier(self.features(self.shift(x)))
+
+    return CNN()
 
 
 def test_mnist_cnn_is_notebook_04s_network():
@@ -37,7 +47,7 @@ def test_mnist_cnn_shapes_options_and_training_mode():
     assert torch.equal(model(x), model(x))  # eval mode: no shift, no dropout
     shifting = MnistCNN(max_shift=2).train()
     torch.manual_seed(0)
-    first = shifting[0](x)
+    first = shifting.shift(x)
     assert not torch.equal(first, x)  # training mode shifts the digits
 
 
