@@ -13,6 +13,11 @@ from matplotlib.ticker import MaxNLocator
 
 from .graph import autograd_graph
 
+# Readable at notebook width: JupyterLab shows a figure of up to about 10 inches (1,000 pixels at the inline
+# backend's 100 dpi) at full size, so figures stay narrower than that and no text is smaller than 9 pt.
+MAX_WIDTH = 9.5  # inches
+MIN_FONT = 9  # points
+
 
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
     """Plot a `fit` history: one panel per quantity (loss, then each metric), train and val lines per epoch."""
@@ -22,7 +27,7 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
     if len(set(lengths.values())) != 1:
         raise ValueError(f"Every entry of a history needs one value per epoch; got lengths {lengths}.")
     names = [k[len("train_"):] for k in history if k.startswith("train_")]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(min(MAX_WIDTH, 4.5 * len(names)), 3.4), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         for split, style in (("train", "-o"), ("val", "-s")):
             if f"{split}_{name}" in history:
@@ -92,7 +97,7 @@ def plot_broadcast(a: torch.Tensor, b: torch.Tensor) -> Figure:
         (b2.expand(out_shape), tuple(b2.shape), f"b  {tuple(b.shape)}"),
         (a2 + b2, out_shape, f"a + b  {tuple(shape)}"),
     ]
-    fig, ax = plt.subplots(figsize=(3.0 * out_shape[1] + 2, 1.0 * out_shape[0] + 1.2))
+    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH, 3.0 * out_shape[1] + 2), 1.0 * out_shape[0] + 1.2))
     x = 0.0
     for k, (values, real, title) in enumerate(panels):
         _draw_grid(ax, values, x, 0, real, title)
@@ -123,22 +128,25 @@ def plot_autograd_graph(
     by_col: dict[int, list[int]] = {}
     for n in nodes:
         by_col.setdefault(col[n["id"]], []).append(n["id"])
-    pos = {i: (2.4 * c, -1.1 * r + (len(ids) - 1) * 0.55) for c, ids in by_col.items() for r, i in enumerate(ids)}
+    # Columns 2.2 units apart, boxes 1.6 wide; "MulBackward" is drawn as "Mul" over "Backward" so that a
+    # graph of many steps still fits the notebook's width with 9-point labels.
+    pos = {i: (2.2 * c, -1.3 * r + (len(ids) - 1) * 0.65) for c, ids in by_col.items() for r, i in enumerate(ids)}
     colors = {"leaf": "#b7e4c7", "op": "#bcd4f6", "output": "#ffd6a5"}
     width = max(by_col) + 1
     height = max(len(ids) for ids in by_col.values())
-    fig, ax = plt.subplots(figsize=(2.3 * width + 0.5, 1.0 * height + 1.0))
+    fig, ax = plt.subplots(figsize=(min(MAX_WIDTH, 1.35 * width + 0.3), 1.1 * height + 0.9))
     for a, b in edges:
         bend = 0.0 if col[b] - col[a] == 1 else 0.3  # an edge that skips a column arcs around the boxes between
-        ax.annotate("", xy=(pos[b][0] - 0.95, pos[b][1]), xytext=(pos[a][0] + 0.95, pos[a][1]),
+        ax.annotate("", xy=(pos[b][0] - 0.8, pos[b][1]), xytext=(pos[a][0] + 0.8, pos[a][1]),
                     arrowprops=dict(arrowstyle="->", color="#555555", lw=1.2, connectionstyle=f"arc3,rad={bend}"))
     for n in nodes:
         x, y = pos[n["id"]]
-        ax.add_patch(FancyBboxPatch((x - 0.95, y - 0.3), 1.9, 0.6, boxstyle="round,pad=0.05",
+        ax.add_patch(FancyBboxPatch((x - 0.8, y - 0.45), 1.6, 0.9, boxstyle="round,pad=0.05",
                                     facecolor=colors[n["kind"]], edgecolor="#333333"))
-        ax.text(x, y, n["label"], ha="center", va="center", fontsize=9)
-    ax.set_xlim(-1.2, 2.4 * (width - 1) + 1.2)
-    ax.set_ylim(-0.55 * height - 0.6, 0.55 * height + 0.6)
+        label = n["label"].replace("Backward", "\nBackward") if n["kind"] == "op" else n["label"]
+        ax.text(x, y, label, ha="center", va="center", fontsize=MIN_FONT)
+    ax.set_xlim(-1.0, 2.2 * (width - 1) + 1.0)
+    ax.set_ylim(-0.65 * height - 0.6, 0.65 * height + 0.6)
     ax.axis("off")
     ax.set_title(title, fontsize=10)
     return fig
@@ -158,13 +166,16 @@ def plot_image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, n
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"{len(titles)} titles for {len(images)} images.")
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.45 * nrows), squeeze=False)
+    side = min(1.15, MAX_WIDTH / ncols)  # inches per image: the grid stays within the notebook's width
+    lines = max((t.count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(side * ncols, (side + 0.2 * lines + 0.25) * nrows),
+                             squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
             ax.imshow(images[i].detach().cpu().numpy(), cmap=cmap)
             if titles is not None:
-                ax.set_title(titles[i], fontsize=8)
+                ax.set_title(titles[i], fontsize=MIN_FONT)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -186,7 +197,7 @@ def plot_confusion_matrix(confusion: torch.Tensor, class_names: Sequence[str], t
     fig.colorbar(image, ax=ax, label="mistakes")
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7,
+            ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=MIN_FONT,
                     color="black" if i != j else "#1f3b73", fontweight="bold" if i == j else "normal")
     ax.set_xticks(range(k), class_names, rotation=45 if max(map(len, class_names)) > 2 else 0)
     ax.set_yticks(range(k), class_names)

@@ -198,3 +198,29 @@ def test_the_drift_check_catches_a_figure_typed_from_memory():
     assert unmatched_figures(notebook(good, printed)) == []
     fixed = "The set is 47 MiB.<!-- fixed: 47 MiB (60,000 x 784 bytes) -->"
     assert unmatched_figures(notebook(fixed, printed)) == []
+
+
+# ---- figures a person can read ----------------------------------------------------------------------------
+
+MAX_FIGURE_PIXELS = 1000  # JupyterLab shows a wider image scaled down, and its text with it
+
+
+def test_figures_fit_the_notebook_width(nb):
+    import base64
+    import struct
+
+    path, data = nb
+    for i, cell in enumerate(data["cells"]):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                width = struct.unpack(">I", base64.b64decode(png[:64])[16:20])[0]  # from the PNG's IHDR chunk
+                assert width <= MAX_FIGURE_PIXELS, f"{path.name} cell {i}: a figure {width} px wide is shrunk"
+
+
+def test_no_text_smaller_than_9_points_in_the_code(nb):
+    path, data = nb
+    for cell in data["cells"]:
+        if cell["cell_type"] == "code":
+            small = re.findall(r"(?:fontsize|labelsize)=([0-8])\b", source(cell))
+            assert not small, f"{path.name}: fontsize={small[0]} in {source(cell)[:50]!r}; use 9 or more"

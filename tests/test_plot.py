@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from learnlib.plot import plot_autograd_graph, plot_broadcast, plot_curves, plot_history
+from learnlib.plot import (
+    plot_autograd_graph,
+    plot_broadcast,
+    plot_confusion_matrix,
+    plot_curves,
+    plot_history,
+    plot_image_grid,
+)
 
 
 def test_plot_history_has_one_panel_per_quantity():
@@ -50,7 +57,7 @@ def test_plot_broadcast_explains_incompatible_shapes():
 def test_plot_autograd_graph_draws_every_node():
     x = torch.tensor(1.0, requires_grad=True)
     fig = plot_autograd_graph((x * 2).exp(), names={"x": x})
-    assert {"x", "MulBackward", "ExpBackward", "output"} <= {t.get_text() for t in fig.axes[0].texts}
+    assert {"x", "MulBackward", "ExpBackward", "output"} <= {t.get_text().replace("\n", "") for t in fig.axes[0].texts}
 
 
 def test_plot_image_grid():
@@ -73,3 +80,34 @@ def test_plot_confusion_matrix_writes_every_count():
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     with pytest.raises(ValueError, match="for 3 class names"):
         plot_confusion_matrix(cm, ["a", "b", "c"])
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: plot_image_grid(torch.zeros(24, 28, 28), titles=[f"pred {i}\ntrue {i}" for i in range(24)], ncols=12),
+    lambda: plot_history({"epoch": [1, 2], "train_loss": [1.0, 0.5], "train_acc": [0.5, 0.7],
+                          "train_f1": [0.4, 0.6], "val_loss": [0.9, 0.6]}),
+    lambda: plot_confusion_matrix(torch.arange(100).view(10, 10), [str(d) for d in range(10)]),
+])
+def test_figures_fit_the_notebook_width_with_readable_text(make):
+    from learnlib.plot import MAX_WIDTH, MIN_FONT
+
+    fig = make()
+    assert fig.get_figwidth() <= MAX_WIDTH
+    assert all(t.get_fontsize() >= MIN_FONT for t in _texts(fig)), sorted({t.get_fontsize() for t in _texts(fig)})
+
+
+def test_image_grid_rows_leave_room_for_their_titles():
+    fig = plot_image_grid(torch.zeros(16, 28, 28), titles=["a\nb"] * 16, ncols=8)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_title()]
+    first_row_images = [ax.get_window_extent(renderer) for ax in axes[:8]]
+    second_row_titles = [ax.title.get_window_extent(renderer) for ax in axes[8:16]]
+    for image, title in zip(first_row_images, second_row_titles, strict=True):
+        assert title.y1 <= image.y0, "a title of the second row overlaps the image above it"
