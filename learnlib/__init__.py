@@ -2,7 +2,8 @@
 
 Import it as `import learnlib as ll`; the most used functions are re-exported here, and each concern lives
 in its own module: device, seed, env (LEARNLIB_QUICK, LEARNLIB_DATA), train, metrics, plot, graph, data,
-mnist, cifar, augment, models, finetune, pretrained, checkpoint, atomic, results and timing.
+mnist, cifar, augment, models, finetune, pretrained, checkpoint, atomic, results, timing, and for language
+models text (corpora, character vocabulary, batches), gpt (a small GPT, KV-cache generation) and lora.
 """
 
 from .device import describe_device, get_device
