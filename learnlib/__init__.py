@@ -9,6 +9,7 @@ its own module, and each module's docstring names the notebook that teaches it:
 - models: models (MNIST CNN, SmallResNet), finetune, pretrained
 - files: checkpoint, atomic, results (headline metrics for the benchmark harness)
 - speed: timing (fair timings for torch.compile and friends)
+- language models: text (corpora, character vocabulary, batches), gpt (a small GPT, KV-cache generation), lora
 """
 
 from importlib.metadata import PackageNotFoundError, version
