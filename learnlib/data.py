@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, TensorDataset
 
 from .device import as_device
+from .errors import check_positive_ints
 
 
 def default_num_workers() -> int:
@@ -89,7 +90,7 @@ def tensor_loader(
     if not isinstance(inputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
         raise TypeError(f"tensor_loader needs tensors, got {type(inputs).__name__} and {type(targets).__name__}; "
                         f"convert with torch.as_tensor(...), or use make_loader for a Dataset.")
-    _check_batch_size(batch_size)
+    check_positive_ints(batch_size=batch_size)
     if inputs.ndim == 0 or targets.ndim == 0:
         raise ValueError("tensor_loader needs one row per sample: inputs and targets must have a first dimension.")
     if inputs.shape[0] != targets.shape[0]:
@@ -119,7 +120,7 @@ def make_loader(
                         f"{type(dataset).__name__}.")
     if len(dataset) == 0:
         raise ValueError("make_loader got an empty dataset; check the data folder (or the quick-mode subset).")
-    _check_batch_size(batch_size)
+    check_positive_ints(batch_size=batch_size)
     if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, int)
                                     or num_workers < 0):
         raise ValueError(f"num_workers must be an integer >= 0 (0: load in this process), got {num_workers!r}.")
@@ -143,8 +144,3 @@ def _check_images(images, name: str) -> None:
     if images.ndim not in (3, 4) or images.shape[0] == 0:
         raise ValueError(f"{name} expects a non-empty (N, H, W) or (N, C, H, W) tensor, got shape "
                          f"{tuple(images.shape)}. For a single image, add the batch dimension: x.unsqueeze(0).")
-
-
-def _check_batch_size(batch_size) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")

@@ -1,4 +1,4 @@
-"""Error text for people (notebooks 04 and 05): a library's error as a one-line reason in ours, and flag checks.
+"""Error text for people (notebooks 04 and 05): a library's error as a one-line reason in ours, and argument checks.
 
 learnlib re-raises torch's and torchvision's errors with the learner's context (which file, which
 argument, what to do); the original message, squeezed onto one line, goes in as the reason.
@@ -23,3 +23,10 @@ def check_flags(**flags: bool) -> None:
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be True or False, got {value!r}. The data root is the first argument "
                             f"(root=...); pass train=False for the test split.")
+
+
+def check_positive_ints(**values: object) -> None:
+    """Raise a ValueError naming the first value that is not a positive integer (bools are not integers here)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from .errors import check_positive_ints
 from .train import predict
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Linear:
     """Replace `model.fc` by a fresh nn.Linear with `num_classes` outputs (same input size); return it."""
     _check_fc(model)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}.")
+    check_positive_ints(num_classes=num_classes)
     if isinstance(model.fc, nn.Identity):
         raise ValueError("model.fc is an nn.Identity (its head was removed), so the input size of a new head is "
                          "unknown. Build it yourself: model.fc = nn.Linear(feature_size, num_classes).")

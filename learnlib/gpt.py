@@ -14,10 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+from .errors import check_positive_ints
 
 
 class KVCache:
@@ -87,9 +84,8 @@ class GPT(nn.Module):
     def __init__(self, vocab_size: int, block_size: int, n_layer: int = 4, n_head: int = 4, n_embd: int = 128,
                  dropout: float = 0.0) -> None:
         super().__init__()
-        for name, value in [("vocab_size", vocab_size), ("block_size", block_size), ("n_layer", n_layer),
-                            ("n_head", n_head), ("n_embd", n_embd)]:
-            _check_positive_int(name, value)
+        check_positive_ints(vocab_size=vocab_size, block_size=block_size, n_layer=n_layer, n_head=n_head,
+                            n_embd=n_embd)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}.")
         self.vocab_size, self.block_size = vocab_size, block_size
@@ -145,7 +141,7 @@ def check_ids(idx: torch.Tensor, vocab_size: int) -> None:
 
 def new_cache(model: GPT, batch: int) -> KVCache:
     """Return an empty KVCache sized for `model` and a batch of `batch` sequences."""
-    _check_positive_int("batch", batch)
+    check_positive_ints(batch=batch)
     p = next(model.parameters())
     return KVCache(model.n_layer, batch, model.n_head, model.block_size, model.n_embd // model.n_head,
                    device=p.device, dtype=p.dtype)
@@ -178,7 +174,7 @@ def generate(model: GPT, idx: torch.Tensor, max_new_tokens: int, temperature: fl
     context outgrows block_size, the positions of all kept tokens shift, so the cache is rebuilt from the
     last block_size tokens (one full step, exactly what the uncached path computes).
     """
-    _check_positive_int("max_new_tokens", max_new_tokens)
+    check_positive_ints(max_new_tokens=max_new_tokens)
     check_ids(idx, model.vocab_size)
     was_training = model.training
     model.eval()

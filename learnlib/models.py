@@ -8,11 +8,12 @@ import torch
 from torch import nn
 
 from .augment import RandomShift
+from .errors import check_positive_ints
 
 
 def conv_block(c_in: int, c_out: int) -> nn.Sequential:
     """Return 3x3 convolution -> BatchNorm -> ReLU -> 2x2 max-pool: (N, c_in, H, W) -> (N, c_out, H/2, W/2)."""
-    _check_positive(c_in=c_in, c_out=c_out)
+    check_positive_ints(c_in=c_in, c_out=c_out)
     # bias=False: the BatchNorm right after has its own shift, so a convolution bias would be redundant.
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
                          nn.MaxPool2d(2))
@@ -27,7 +28,7 @@ class MnistCNN(nn.Module):
 
     def __init__(self, max_shift: int = 2, dropout: float = 0.3, num_classes: int = 10) -> None:
         super().__init__()
-        _check_positive(num_classes=num_classes)
+        check_positive_ints(num_classes=num_classes)
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}.")
         self.shift = RandomShift(max_shift)  # (N, 1, 28, 28), shifted only in training mode
@@ -55,7 +56,7 @@ class BasicBlock(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
         super().__init__()
-        _check_positive(c_in=c_in, c_out=c_out, stride=stride)
+        check_positive_ints(c_in=c_in, c_out=c_out, stride=stride)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
@@ -82,7 +83,7 @@ class SmallResNet(nn.Module):
         super().__init__()
         if len(widths) != 3:
             raise ValueError(f"widths must give the channels of the three stages, e.g. (32, 64, 128), got {widths!r}.")
-        _check_positive(num_classes=num_classes, **{f"widths[{i}]": w for i, w in enumerate(widths)})
+        check_positive_ints(num_classes=num_classes, **{f"widths[{i}]": w for i, w in enumerate(widths)})
         w1, w2, w3 = widths
         self.stem = nn.Sequential(nn.Conv2d(3, w1, 3, padding=1, bias=False), nn.BatchNorm2d(w1), nn.ReLU())
         self.layers = nn.Sequential(
@@ -96,12 +97,6 @@ class SmallResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check_images(x, channels=3, size=None, model="SmallResNet")
         return self.fc(self.pool(self.layers(self.stem(x))))
-
-
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
 def _check_images(x: torch.Tensor, channels: int, size: int | None, model: str) -> None:

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
+from .errors import check_positive_ints
 from .graph import autograd_graph
 
 # Readable at notebook width: JupyterLab shows a figure of up to about 10 inches (1,000 pixels at the inline
@@ -157,8 +158,7 @@ def plot_image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, n
     """Show images (N, H, W), (N, 1, H, W) or (N, 3, H, W) in a grid, each with an optional title."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"plot_image_grid needs a tensor of images, got {type(images).__name__}.")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
+    check_positive_ints(ncols=ncols)
     if images.ndim == 4 and images.shape[1] in (1, 3):
         images = images.permute(0, 2, 3, 1).squeeze(-1)  # matplotlib wants (H, W) or (H, W, 3)
     if images.ndim not in (3, 4) or len(images) == 0:

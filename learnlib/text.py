@@ -18,7 +18,7 @@ import torch
 
 from .atomic import atomic_write
 from .env import data_root
-from .errors import one_line
+from .errors import check_positive_ints, one_line
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,7 @@ def split_ids(ids: torch.Tensor, val_fraction: float = 0.1) -> tuple[torch.Tenso
 
 
 def _check_window(ids: torch.Tensor, block_size: int, batch_size: int) -> None:
-    for name, value in [("block_size", block_size), ("batch_size", batch_size)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    check_positive_ints(block_size=block_size, batch_size=batch_size)
     if ids.dim() != 1 or len(ids) < block_size + 1:
         raise ValueError(f"ids must be a 1-D token stream longer than block_size ({block_size}), got shape "
                          f"{tuple(ids.shape)}; use a shorter block_size or more text.")

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .device import as_device
 from .env import progress_disabled
-from .errors import one_line
+from .errors import check_positive_ints, one_line
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
 
@@ -78,8 +78,7 @@ def fit(
     The history maps names to one value per epoch: 'epoch', 'lr' (at the epoch's start), 'train_loss',
     'train_<metric>', 'val_loss', 'val_<metric>' (with a val_loader) and 'seconds' (wall time per epoch).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    check_positive_ints(epochs=epochs)
     _check_optimizer(optimizer)
     history: dict[str, list[float]] = {"epoch": [], "lr": []}
     bar = tqdm(range(1, epochs + 1), desc="epochs", **_bar_switch(progress))
