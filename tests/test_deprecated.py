@@ -89,6 +89,8 @@ def test_no_deprecated_api_in_learnlib_or_notebooks():
 def test_no_deprecation_warnings_in_stored_notebook_outputs():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if ON_PURPOSE in "".join(cell["source"]):
+                continue  # a cell that calls an old API on purpose catches its warning and prints it
             for out in cell.get("outputs", []):
                 text = "".join(out.get("text", ""))
                 assert not re.search(r"DeprecationWarning|FutureWarning", text), f"{path.name} cell {i}: {text[:200]}"
