@@ -25,10 +25,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
 		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode
+## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode. TQDM_DISABLE=1: the committed
+## outputs have no progress bars (the harness that made them sets it too); tests/test_lab.py, which checks the
+## bars as widgets in a browser, removes it for its own JupyterLab.
 test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks
-	LEARNLIB_QUICK=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
