@@ -187,7 +187,7 @@ def run_all(page, timeout_s=RUN_TIMEOUT_S):
         time.sleep(1)
     else:
         raise AssertionError(f"Run All did not finish in {timeout_s} s")
-    page.wait_for_timeout(1000)  # let the last images and widgets render
+    page.wait_for_timeout(3000)  # let the last images and widgets render
 
 
 def problems_in(page):
@@ -295,6 +295,8 @@ def test_the_check_catches_an_error_and_a_broken_widget(browser, lab):
     page = open_notebook(browser, lab, "build/lab-test/broken.ipynb")
     try:
         run_all(page, timeout_s=60)
+        # The widget manager gives up on a missing model after its own wait: let it (seconds, more under load).
+        page.get_by_text("Error displaying widget").first.wait_for(timeout=60_000)
         found = problems_in(page)
         assert any("ZeroDivisionError" in p for p in found), found
         assert any("widget did not render" in p for p in found), found
