@@ -153,7 +153,7 @@ def browser(lab):
 
 def open_notebook(browser, lab, path):
     """Open a notebook in a new page and wait until all its cells are in the DOM and its kernel is idle."""
-    cells = len(json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"])
+    cells = len(committed(path)["cells"])
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     workspace = re.sub(r"\W", "-", path)  # a workspace of its own: no tabs restored from an earlier page
     page.goto(f"{lab['url']}/lab/workspaces/{workspace}/tree/{path}?token={lab['token']}")
