@@ -15,14 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## lab: open JupyterLab on notebooks/ (localhost only, token auth on; the URL with the token is printed)
+## lab: open JupyterLab on notebooks/ (localhost only, token auth on; the URL with the token is printed).
+## The repository is the server's root, so links into learnlib/ open the source in a tab. lab/overrides.json
+## (the news prompt off) goes into this environment's own settings, not your global Jupyter settings.
+## LAB_ARGS appends options (tests/test_lab.py passes a free port, its own token and --no-browser).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+	mkdir -p $(LAB_SETTINGS) && cp lab/overrides.json $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
+		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode
+## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode. TQDM_DISABLE=1: the committed
+## outputs have no progress bars (the harness that made them sets it too); tests/test_lab.py, which checks the
+## bars as widgets in a browser, removes it for its own JupyterLab.
 test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks
-	LEARNLIB_QUICK=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)

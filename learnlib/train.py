@@ -172,7 +172,8 @@ def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None
 # ---- input checks: each turns a common mistake into a message that says what to do -----------------------
 
 def _bar_switch(progress: bool) -> dict:
-    return {"disable": True} if not progress or progress_disabled() else {}
+    # Always explicit: tqdm takes its default from $TQDM_DISABLE once, at import; learnlib reads it at each call.
+    return {"disable": not progress or progress_disabled()}
 
 
 def _check_optimizer(optimizer) -> None:

@@ -1,5 +1,6 @@
 """Checks on the committed notebooks themselves; nbval (in `make test`) re-executes them and compares outputs."""
 
+import configparser
 import json
 import os
 import re
@@ -138,6 +139,61 @@ def test_nbval_fails_when_a_stored_output_is_altered(tmp_path):
     failed = _run_nbval(bad)
     assert failed.returncode == 1, failed.stdout[-2000:]
     assert "this output was altered by the test" in failed.stdout
+
+
+# ---- nbval compares most of every notebook -------------------------------------------------------------
+
+SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
+MIN_COMPARED = 0.8  # share of code cells whose outputs nbval compares
+
+
+def sanitizer_rules():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(SANITIZE_CFG, encoding="utf-8")
+    return {name: (parser[name]["regex"], parser[name]["replace"]) for name in parser.sections()}
+
+
+def sanitize(text):
+    for regex, replace in sanitizer_rules().values():  # in file order, as nbval applies them
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def test_nbval_compares_at_least_80_percent_of_the_code_cells(nb):
+    path, data = nb
+    code = [c for c in data["cells"] if c["cell_type"] == "code"]
+    ignored = [c for c in code if IGNORE_TAG in c["metadata"].get("tags", [])]
+    share = 1 - len(ignored) / len(code)
+    assert share >= MIN_COMPARED, (f"{path.name}: nbval compares {share:.0%} of the code cells; replace "
+                                   f"{IGNORE_TAG} tags with narrow rules in {SANITIZE_CFG.name}")
+
+
+def test_every_sanitizer_rule_is_used():
+    """A rule that matches no committed output is dead weight, or a typo that sanitises nothing."""
+    outputs = "\n".join(
+        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+        for path in NOTEBOOKS for c in load(path)["cells"] for o in c.get("outputs", []))
+    unused = []
+    for name, (regex, replace) in sanitizer_rules().items():  # in order: a rule sees what earlier ones left
+        if not re.search(regex, outputs):
+            unused.append(name)
+        outputs = re.sub(regex, replace, outputs)
+    assert not unused, f"sanitizer rules in {SANITIZE_CFG.name} that match no committed output: {unused}"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("epoch 1: train loss 0.6860 | validation accuracy 98.24% | 33 s",
+     "epoch 1: train loss <LOSS> | validation accuracy<PCT>% |<TIME> s"),
+    ("preloaded tensor, whole batches:   604,639 images/s (31x faster)",
+     "preloaded tensor, whole batches:<RATE> images/s (<RATIO>x faster)"),
+    ("{'test_accuracy': 0.9943,\n 'epochs': 3}", "{'test_accuracy': <VALUE>,\n 'epochs': <VALUE>}"),
+    ("same seed, same first batch: True", "same seed, same first batch: True"),
+    ("conv 1->32 +BN +ReLU +pool        (2, 32, 14, 14)            352", None),
+    ("28x28 -> 12x12; nn.Conv2d gives (1, 8, 12, 12)", None),
+    ("total                                                    241,770", None),
+])
+def test_sanitizers_replace_measured_numbers_only(line, expected):
+    assert sanitize(line) == (line if expected is None else expected)
 
 
 # ---- prose agrees with the outputs it talks about ------------------------------------------------------------
