@@ -1,6 +1,7 @@
 """Checks on the committed notebooks themselves; nbval (in `make test`) re-executes them and compares outputs."""
 
 import configparser
+import functools
 import json
 import os
 import re
@@ -147,6 +148,7 @@ SANITIZE_CFG = ROOT / "tests" / "nbval_sanitize.cfg"
 MIN_COMPARED = 0.8  # share of code cells whose outputs nbval compares
 
 
+@functools.cache  # parsed once: sanitize() runs for every parametrized line
 def sanitizer_rules():
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(SANITIZE_CFG, encoding="utf-8")
