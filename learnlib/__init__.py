@@ -14,7 +14,7 @@ its own module, and each module's docstring names the notebook that teaches it:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .device import describe_device, get_device
+from .device import describe_device, get_autocast_dtype, get_device
 from .env import data_root, quick_mode
 from .metrics import accuracy
 from .results import record_metrics
@@ -32,6 +32,7 @@ __all__ = [
     "describe_device",
     "evaluate",
     "fit",
+    "get_autocast_dtype",
     "get_device",
     "predict",
     "quick_mode",

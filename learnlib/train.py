@@ -35,15 +35,20 @@ def train_one_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     metrics: Mapping[str, Metric] | None = None,
     progress: bool = False,
+    autocast_dtype: torch.dtype | None = None,
 ) -> dict[str, float]:
     """Train `model` for one pass over `loader`; return the epoch's mean loss and metrics, e.g. {'loss': 0.31}.
 
     The scheduler, if any, is stepped after every optimizer step (as OneCycleLR and warm-up schedules expect).
     Each metric maps (outputs, targets) to the batch mean; the epoch value is the mean over all samples.
+    With `autocast_dtype=torch.bfloat16` the forward pass and the loss run under `torch.autocast`: mixed
+    precision, with the weights, their gradients and the optimizer state in float32.
     """
     _check_optimizer(optimizer)
+    _check_autocast_dtype(autocast_dtype)
     model.train()  # dropout on, batch norm updates its running statistics
-    return _run(model, loader, loss_fn, device, metrics, optimizer, scheduler, progress, desc="train")
+    return _run(model, loader, loss_fn, device, metrics, optimizer, scheduler, progress, desc="train",
+                autocast_dtype=autocast_dtype)
 
 
 def evaluate(
@@ -72,11 +77,13 @@ def fit(
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     metrics: Mapping[str, Metric] | None = None,
     progress: bool = True,
+    autocast_dtype: torch.dtype | None = None,
 ) -> dict[str, list[float]]:
     """Train for `epochs` epochs, evaluating on `val_loader` after each; return the history.
 
     The history maps names to one value per epoch: 'epoch', 'lr' (at the epoch's start), 'train_loss',
     'train_<metric>', 'val_loss', 'val_<metric>' (with a val_loader) and 'seconds' (wall time per epoch).
+    `autocast_dtype` is passed on to `train_one_epoch`; evaluation stays in float32.
     """
     check_positive_ints(epochs=epochs)
     _check_optimizer(optimizer)
@@ -88,7 +95,7 @@ def fit(
         start = time.perf_counter()
         row = {f"train_{k}": v for k, v in train_one_epoch(
             model, train_loader, loss_fn, optimizer, device,
-            scheduler=scheduler, metrics=metrics, progress=progress).items()}
+            scheduler=scheduler, metrics=metrics, progress=progress, autocast_dtype=autocast_dtype).items()}
         if val_loader is not None:
             row.update({f"val_{k}": v for k, v in evaluate(
                 model, val_loader, loss_fn, device, metrics=metrics, progress=progress).items()})
@@ -127,7 +134,8 @@ def evaluation(model: nn.Module) -> Iterator[nn.Module]:
         model.train(was_training)
 
 
-def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None, progress=False, desc=""):
+def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None, progress=False, desc="",
+         autocast_dtype=None):
     """One pass over `loader`; trains when an optimizer is given. Returns sample-weighted mean loss and metrics."""
     device = _check_call(model, loader, device, loss_fn, metrics)
     metrics = dict(metrics or {})
@@ -141,10 +149,12 @@ def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None
         inputs, targets = _split_batch(batch)
         inputs = inputs.to(device, non_blocking=True)
         targets = targets.to(device, non_blocking=True)
-        outputs = _forward(model, inputs, step)
-        if step == 0:
-            _check_outputs(outputs, targets)
-        loss = loss_fn(outputs, targets)
+        # Autocast covers the forward pass and the loss; backward runs each op in the dtype its forward used.
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            outputs = _forward(model, inputs, step)
+            if step == 0:
+                _check_outputs(outputs, targets)
+            loss = loss_fn(outputs, targets)
         loss_value = _check_loss(loss, inputs, step, desc)  # .item() waits for the device: fine at this size
         if optimizer is not None:
             optimizer.zero_grad(set_to_none=True)
@@ -170,6 +180,14 @@ def _run(model, loader, loss_fn, device, metrics, optimizer=None, scheduler=None
 
 
 # ---- input checks: each turns a common mistake into a message that says what to do -----------------------
+
+def _check_autocast_dtype(dtype) -> None:
+    why = ("float16 needs loss scaling (torch.amp.GradScaler) against underflowing gradients, which this loop "
+           "does not do; use torch.bfloat16, or write the loop by hand with a GradScaler" if dtype is torch.float16
+           else "learnlib.get_autocast_dtype(device) returns the right one for a device")
+    if dtype is not None and dtype is not torch.bfloat16:
+        raise ValueError(f"autocast_dtype must be torch.bfloat16 or None (float32 throughout), got {dtype!r}: {why}.")
+
 
 def _bar_switch(progress: bool) -> dict:
     # Always explicit: tqdm takes its default from $TQDM_DISABLE once, at import; learnlib reads it at each call.

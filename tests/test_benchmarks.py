@@ -142,3 +142,24 @@ def test_committed_readme_and_headers_match_the_recorded_results():
                                             ("NVIDIA H100 80GB HBM3", "nvidia-h100-80gb-hbm3")])
 def test_results_file_names(name, expected):
     assert load_script("run").slug(name) == expected
+
+
+def test_mnist_seeds_script_trains_notebook_04s_recipe():
+    """The seeds benchmark repeats notebook 04's recipe: its constants must equal the notebook's full-mode settings."""
+    import ast
+
+    seeds = load_script("mnist_seeds")
+    nb = nbformat.read(ROOT / "notebooks" / "04_cnn_mnist.ipynb", as_version=4)
+    settings = next(c.source for c in nb.cells if c.cell_type == "code" and "MAX_LR =" in c.source)
+    full_mode = {}
+    for node in ast.parse(settings).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            value = node.value.orelse if isinstance(node.value, ast.IfExp) else node.value  # `a if QUICK else b`
+            try:
+                full_mode[node.targets[0].id] = ast.literal_eval(value)
+            except ValueError:
+                pass  # computed settings, e.g. ll.quick_mode()
+    for name in ["N_VAL", "BATCH_SIZE", "EPOCHS", "MAX_LR", "WEIGHT_DECAY", "LABEL_SMOOTHING", "MAX_SHIFT",
+                 "DROPOUT", "TARGET"]:
+        assert getattr(seeds, name) == full_mode[name], f"{name}: script {getattr(seeds, name)} != notebook"
+    assert seeds.SPLIT_SEED == full_mode["SEED"]

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import learnlib.device as dev
-from learnlib import describe_device, get_device
+from learnlib import describe_device, get_autocast_dtype, get_device
 
 
 @pytest.fixture
@@ -80,3 +80,34 @@ def test_describe_cuda_names_the_card(monkeypatch):
 
 def test_get_device_accepts_a_torch_device(cpu_only):
     assert get_device(torch.device("cpu")) == torch.device("cpu")
+
+
+@pytest.mark.parametrize(("avx512_bf16", "amx", "expected"), [
+    (True, False, torch.bfloat16), (False, True, torch.bfloat16), (False, False, None)])
+def test_autocast_dtype_on_cpu_follows_native_bf16(monkeypatch, avx512_bf16, amx, expected):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert get_autocast_dtype("cpu") is expected
+
+
+def test_autocast_dtype_without_the_private_probes_is_float32(monkeypatch):
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
+    assert get_autocast_dtype(torch.device("cpu")) is None
+
+
+@pytest.mark.parametrize(("native", "expected"), [(True, torch.bfloat16), (False, None)])
+def test_autocast_dtype_on_cuda_needs_native_bf16(monkeypatch, native, expected):
+    asked = {}
+
+    def is_bf16_supported(including_emulation=True):
+        asked["emulation"] = including_emulation
+        return native
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", is_bf16_supported)
+    assert get_autocast_dtype("cuda:0") is expected
+    assert asked == {"emulation": False}  # emulated bf16 is slower than float32: it must not count
+
+
+def test_autocast_dtype_on_mps_is_float32():
+    assert get_autocast_dtype("mps") is None

@@ -61,6 +61,48 @@ def test_fit_equals_a_hand_written_loop():
     assert history["train_loss"][-1] < 0.05  # it really learned
 
 
+def test_autocast_matches_a_hand_written_mixed_precision_loop():
+    ds = classification_data()
+    seed_everything(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    result = train_one_epoch(model, loader(ds), nn.CrossEntropyLoss(), opt, CPU, autocast_dtype=torch.bfloat16)
+
+    seed_everything(0)
+    ref = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+    ref_opt = torch.optim.AdamW(ref.parameters(), lr=1e-2)
+    total = 0.0
+    for x, y in loader(ds):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = ref(x)
+            loss = nn.functional.cross_entropy(logits, y)
+        assert logits.dtype == torch.bfloat16 and loss.dtype == torch.float32  # matmuls in bf16, the loss in fp32
+        ref_opt.zero_grad()
+        loss.backward()
+        ref_opt.step()
+        total += loss.item() * len(x)
+
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), ref.parameters(), strict=True))
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # the weights themselves stay fp32
+    assert result["loss"] == pytest.approx(total / len(ds), rel=1e-12)
+    # and it differs from a float32 epoch, so the argument really switched autocast on
+    seed_everything(0)
+    fp32 = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+    train_one_epoch(fp32, loader(ds), nn.CrossEntropyLoss(), torch.optim.AdamW(fp32.parameters(), lr=1e-2), CPU)
+    assert not torch.equal(fp32[0].weight, model[0].weight)
+
+
+@pytest.mark.parametrize(("dtype", "message"), [
+    (torch.float32, r"autocast_dtype must be torch.bfloat16 or None"),
+    ("bf16", r"autocast_dtype must be torch.bfloat16 or None"),
+    (torch.float16, r"float16 needs loss scaling \(torch.amp.GradScaler\)")])
+def test_autocast_dtype_is_checked(dtype, message):
+    model = nn.Linear(2, 3)
+    with pytest.raises(ValueError, match=message):
+        fit(model, loader(classification_data()), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+            CPU, epochs=1, progress=False, autocast_dtype=dtype)
+
+
 def test_same_seed_gives_identical_weights():
     weights = []
     for _ in range(2):
