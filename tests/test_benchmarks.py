@@ -163,3 +163,9 @@ def test_mnist_seeds_script_trains_notebook_04s_recipe():
                  "DROPOUT", "TARGET"]:
         assert getattr(seeds, name) == full_mode[name], f"{name}: script {getattr(seeds, name)} != notebook"
     assert seeds.SPLIT_SEED == full_mode["SEED"]
+
+
+def test_mnist_seeds_script_rejects_zero_seeds(capsys):
+    with pytest.raises(SystemExit):
+        load_script("mnist_seeds").main(["--seeds", "0"])
+    assert "--seeds must be at least 1, got 0" in capsys.readouterr().err
