@@ -76,7 +76,12 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
         os.environ[PROGRESS_ENV] = "1"
         nb = nbformat.read(src, as_version=4)
         nb.metadata.pop("widgets", None)  # stale widget state from an earlier run
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        for cell in nb.cells:  # metadata of an earlier run or an editor: nothing volatile is committed
+            for key in ("execution", "lines_to_next_cell"):
+                cell.metadata.pop(key, None)
+        nb.metadata.pop("jupytext", None)
+        # record_timing=False: no per-cell execution timestamps, which would change on every run
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(src.parent)}})
         start = time.perf_counter()
         try:

@@ -85,12 +85,16 @@ def get_autocast_dtype(device: torch.device | str) -> torch.dtype | None:
     """Return torch.bfloat16 if `device` computes in bfloat16 natively, else None (then train in float32).
 
     Natively means a CUDA GPU with bfloat16 support (Ampere or newer) or a CPU with the AVX512-BF16 or AMX
-    instructions. Elsewhere bfloat16 is emulated and slower than float32, so mixed precision would not pay.
+    instructions whose kernels PyTorch runs at the AVX-512 level. Elsewhere bfloat16 is emulated and slower than
+    float32, so mixed precision would not pay. `ATEN_CPU_CAPABILITY=avx2` (as `make test-portable` sets) caps
+    PyTorch's kernels at AVX2, which has no bfloat16 instructions: then this returns None, as on an AVX2-only CPU.
     """
     device = as_device(device)
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else None
     if device.type == "cpu":
+        if torch.backends.cpu.get_cpu_capability() != "AVX512":
+            return None
         # torch.cpu's feature probes are private; a build without them is treated as having no native bf16.
         probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
         return torch.bfloat16 if any(probe is not None and probe() for probe in probes) else None

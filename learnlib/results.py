@@ -1,7 +1,7 @@
 """Headline results: notebooks 01 and 03-06 record their measured metrics; the benchmark harness collects them.
 
 `make bench` executes each notebook with $LEARNLIB_RESULTS naming a JSON file; `record_metrics` writes the
-notebook's headline numbers there. Run by hand (no $LEARNLIB_RESULTS), it only returns them.
+notebook's headline numbers there. Run by hand (no $LEARNLIB_RESULTS), it only checks them.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from .atomic import atomic_write
 from .env import RESULTS_ENV, results_file
 
 
-def record_metrics(**metrics: float) -> dict[str, float]:
-    """Record headline metrics, e.g. record_metrics(test_accuracy=0.9943); return them as a dict.
+def record_metrics(**metrics: float) -> None:
+    """Record headline metrics, e.g. record_metrics(test_accuracy=0.9943); return nothing.
 
-    Values must be finite numbers. With $LEARNLIB_RESULTS set, they are merged into that JSON file.
+    Values must be finite numbers. With $LEARNLIB_RESULTS set, they are merged into that JSON file. It returns
+    None on purpose: as a cell's last line it then shows nothing, where a dict would echo the raw floats (16
+    digits whose last ones change with the CPU) into the notebook. The notebook prints and asserts its numbers.
     """
     if not metrics:
         raise ValueError("record_metrics needs at least one metric, e.g. record_metrics(test_accuracy=0.99).")
@@ -42,4 +44,3 @@ def record_metrics(**metrics: float) -> dict[str, float]:
                              f"{RESULTS_ENV} at a new file.") from None
         recorded.update(clean)
         atomic_write(path, json.dumps(recorded, indent=2, sort_keys=True) + "\n")
-    return clean

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -85,12 +89,30 @@ def test_get_device_accepts_a_torch_device(cpu_only):
 @pytest.mark.parametrize(("avx512_bf16", "amx", "expected"), [
     (True, False, torch.bfloat16), (False, True, torch.bfloat16), (False, False, None)])
 def test_autocast_dtype_on_cpu_follows_native_bf16(monkeypatch, avx512_bf16, amx, expected):
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
     assert get_autocast_dtype("cpu") is expected
 
 
+@pytest.mark.parametrize("capability", ["AVX2", "DEFAULT"])
+def test_autocast_dtype_on_cpu_kernels_capped_below_avx512_is_float32(monkeypatch, capability):
+    # what ATEN_CPU_CAPABILITY=avx2 (make test-portable) gives on a CPU that has AVX512-BF16 and AMX
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert get_autocast_dtype("cpu") is None
+
+
+def test_autocast_dtype_on_cpu_under_aten_cpu_capability_avx2_is_float32():
+    code = "import learnlib; print(learnlib.get_autocast_dtype('cpu'))"
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
+
+
 def test_autocast_dtype_without_the_private_probes_is_float32(monkeypatch):
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
     monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
     monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
     assert get_autocast_dtype(torch.device("cpu")) is None

@@ -7,9 +7,12 @@ from learnlib.atomic import atomic_write
 from learnlib.results import RESULTS_ENV, record_metrics
 
 
-def test_record_without_a_results_file_only_returns(monkeypatch):
+def test_record_without_a_results_file_checks_and_shows_nothing(monkeypatch, tmp_path):
     monkeypatch.delenv(RESULTS_ENV, raising=False)
-    assert record_metrics(test_accuracy=0.9943, epochs=3) == {"test_accuracy": 0.9943, "epochs": 3}
+    monkeypatch.chdir(tmp_path)
+    # None: as a notebook cell's last line it echoes nothing (no raw floats in the committed outputs)
+    assert record_metrics(test_accuracy=0.9943, epochs=3) is None
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_record_merges_into_the_results_file(monkeypatch, tmp_path):
