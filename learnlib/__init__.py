@@ -9,7 +9,9 @@ its own module, and each module's docstring names the notebook that teaches it:
 - models: models (MNIST CNN, SmallResNet), finetune, pretrained
 - files: checkpoint, atomic, results (headline metrics for the benchmark harness)
 - speed: timing (fair timings for torch.compile and friends)
-- language models: text (corpora, character vocabulary, batches), gpt (a small GPT, KV-cache generation), lora
+- language models: text (corpora, character vocabulary, batches), gpt (a small GPT, KV-cache generation), lora;
+  gguf (llama.cpp's file format), llama (a Llama and its KV cache), generate (sampling), smollm2 (a real
+  pretrained model, offline)
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -153,7 +153,8 @@ VISUAL = {
                          'platform.python_version())'],
     "07_char_gpt_lora": ['print("torch", torch.__version__)'],
     "08_distributed_training": ['print("torch", torch.__version__)'],
-    "09_deployment": ['print("torch", torch.__version__, "| onnx", onnx.__version__, "| onnxruntime", ort.__version__)'],
+    "09_deployment": ['print("torch", torch.__version__, "| onnx", onnx.__version__, "| onnxruntime", '
+                      'ort.__version__)'],
 }
 
 

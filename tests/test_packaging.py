@@ -35,6 +35,17 @@ def test_declared_ranges_admit_the_installed_pytorch(name):
     assert DEPS[name].specifier.contains(installed), f"{name} {DEPS[name].specifier} must admit {installed}"
 
 
+@pytest.mark.parametrize("name", ["torch", "torchvision", "jupyterlab", "transformers"])
+def test_declared_ranges_are_the_tested_minor_release(name):
+    # A range states what was run: the installed minor release (torch 2.14, torchvision 0.29, transformers 5.24,
+    # jupyterlab 4.6, whose DOM tests/test_lab.py drives) and neither the one before nor the one after.
+    major, minor, *_ = Version(version(name)).release
+    spec = DEPS[name].specifier
+    assert spec.contains(f"{major}.{minor}.0") and spec.contains(f"{major}.{minor}.99"), f"{name} {spec}"
+    assert not spec.contains(f"{major}.{minor - 1}.99") if minor else True, f"{name} {spec} admits an untested release"
+    assert not spec.contains(f"{major}.{minor + 1}.0"), f"{name} {spec} admits an untested release"
+
+
 def test_environment_yml_installs_the_project_and_nothing_else():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
