@@ -266,6 +266,7 @@ def test_no_rule_blanks_a_deterministic_line_of_01_to_03():
     ("epoch  1  train loss 10.0262  val loss 0.4718", None),
     ("merge 1: 'a' + 't' -> 'at' (seen 6x), 40 tokens", None),
     ("cnn: fp32 1.09 MiB -> int8 0.29 MiB, 3.8x smaller", None),
+    ("gpt: compiled in 9.3 s, package 4.9 MiB", "gpt: compiled in<TIME> s, package <SIZE> MiB"),
     ("smallest share 9.0% (digit 5), largest 11.2% (digit 1)", None),
     ("1B parameters, 16,384 tokens per GPU per step: compute ≈ 246 ms per step", None),
     ("  8 GPUs, NVLink       all-reduce ≈   7.8 ms =    3% of compute -> compute dominates", None),
