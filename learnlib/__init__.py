@@ -11,7 +11,7 @@ its own module, and each module's docstring names the notebook that teaches it:
 - speed: timing (fair timings for torch.compile and friends)
 - language models: text (corpora, character vocabulary, batches), gpt (a small GPT, KV-cache generation), lora;
   gguf (llama.cpp's file format), llama (a Llama and its KV cache), generate (sampling), smollm2 (a real
-  pretrained model, offline), datetask (a seeded fine-tuning task and its grader)
+  pretrained model, offline), datetask (a seeded fine-tuning task and its grader), sft (loss on answers)
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -30,8 +30,12 @@ def sample_next(logits: torch.Tensor, temperature: float = 0.0, top_p: float = 1
 @torch.inference_mode()
 def generate(model: Llama, ids: torch.Tensor, max_new_tokens: int, temperature: float = 0.0, top_p: float = 1.0,
              generator: torch.Generator | None = None, use_cache: bool = True,
-             eos_id: int | None = None) -> torch.Tensor:
-    """Return ids (B, T) followed by up to `max_new_tokens` generated tokens; rows that reach eos_id pad with it."""
+             eos_id: int | None = None, pad: torch.Tensor | None = None) -> torch.Tensor:
+    """Return ids (B, T) followed by up to `max_new_tokens` generated tokens; rows that reach eos_id pad with it.
+
+    Prompts of different lengths go in one batch left-padded (learnlib.llama.left_pad), with `pad` counting each
+    row's padding tokens.
+    """
     if ids.dim() != 2 or ids.shape[1] == 0:
         raise ValueError(f"ids must be a (batch, tokens) tensor with at least one token, got {tuple(ids.shape)}.")
     if max_new_tokens < 0:
@@ -45,11 +49,11 @@ def generate(model: Llama, ids: torch.Tensor, max_new_tokens: int, temperature: 
     out, done = ids, torch.zeros(ids.shape[0], dtype=torch.bool, device=ids.device)
     for step in range(max_new_tokens):
         if not use_cache:
-            logits = model(out)[:, -1]  # the whole sequence, every step
+            logits = model(out, pad=pad)[:, -1]  # the whole sequence, every step
         elif step == 0:
-            logits = model(ids, cache, 0)[:, -1]  # prefill: the prompt's keys and values go into the cache
+            logits = model(ids, cache, 0, pad)[:, -1]  # prefill: the prompt's keys and values go into the cache
         else:
-            logits = model(out[:, -1:], cache, out.shape[1] - 1)[:, -1]  # one new position
+            logits = model(out[:, -1:], cache, out.shape[1] - 1, pad)[:, -1]  # one new position
         token = sample_next(logits, temperature, top_p, generator)  # (B,)
         if eos_id is not None:
             token = token.masked_fill(done, eos_id)

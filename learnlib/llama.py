@@ -121,7 +121,7 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(config.n_heads * hd, config.dim, bias=False)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: KVCache | None = None,
-                layer: int = 0, start: int = 0) -> torch.Tensor:
+                layer: int = 0, start: int = 0, mask: torch.Tensor | None = None) -> torch.Tensor:
         B, T, _ = x.shape
         q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)  # (B, H, T, D)
         k = self.k_proj(x).view(B, T, self.n_kv_heads, self.head_dim).transpose(1, 2)  # (B, Hkv, T, D)
@@ -129,11 +129,10 @@ class Attention(nn.Module):
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.update(layer, start, k, v)  # (B, Hkv, start + T, D)
-        if start and T > 1:  # a chunk after cached positions: query i sees keys 0 .. start + i
-            mask = torch.ones(T, k.shape[2], dtype=torch.bool, device=x.device).tril(diagonal=start)
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
-        else:
+        if mask is None:  # causal: query i sees keys 0 .. i (one new token sees every cached key)
             out = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1, enable_gqa=True)
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
         return self.o_proj(out.transpose(1, 2).reshape(B, T, -1))
 
 
@@ -161,8 +160,8 @@ class Block(nn.Module):
         self.mlp = MLP(config)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: KVCache | None = None,
-                layer: int = 0, start: int = 0) -> torch.Tensor:
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, layer, start)
+                layer: int = 0, start: int = 0, mask: torch.Tensor | None = None) -> torch.Tensor:
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, cache, layer, start, mask)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -182,7 +181,9 @@ class Llama(nn.Module):
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
 
-    def forward(self, ids: torch.Tensor, cache: KVCache | None = None, start: int = 0) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, cache: KVCache | None = None, start: int = 0,
+                pad: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits for ids at positions start .. start + T - 1; `pad` (B,) counts each row's left-padding tokens."""
         if ids.dim() != 2 or ids.dtype != torch.long:
             raise ValueError(f"ids must be a (batch, tokens) tensor of token ids (torch.long), got "
                              f"{tuple(ids.shape)} {ids.dtype}.")
@@ -191,10 +192,36 @@ class Llama(nn.Module):
             raise ValueError(f"{start + T:,} tokens do not fit the model's context of "
                              f"{self.config.context_length:,}: shorten the prompt or generate fewer tokens.")
         cos, sin = self.rope_cos[start:start + T], self.rope_sin[start:start + T]
+        mask = attention_mask(T, start, pad, ids.device) if pad is not None or (start and T > 1) else None
         x = self.embed_tokens(ids)  # (B, T, dim)
         for i, block in enumerate(self.layers):
-            x = block(x, cos, sin, cache, i, start)
+            x = block(x, cos, sin, cache, i, start, mask)
         return self.lm_head(self.norm(x))  # (B, T, vocab_size)
+
+
+def attention_mask(T: int, start: int, pad: torch.Tensor | None, device: torch.device | str) -> torch.Tensor:
+    """Which keys each query may see, (T, start + T) or with `pad` (B, 1, T, start + T): True = attend.
+
+    Causal: the query at position p sees keys 0 .. p. With left padding, row b also hides its first pad[b] keys.
+    Rotary embeddings make attention depend on relative positions only, so a left-padded row gives the logits
+    of the same row unpadded (to float rounding); a padding query sees itself, so that no row of scores is empty.
+    """
+    keys = torch.arange(start + T, device=device)
+    queries = torch.arange(start, start + T, device=device)[:, None]
+    allowed = keys <= queries  # (T, S)
+    if pad is None:
+        return allowed
+    real = keys[None, None, :] >= pad.to(device)[:, None, None]  # (B, 1, S)
+    return ((allowed & real) | (keys == queries))[:, None]  # (B, 1, T, S)
+
+
+def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ids (B, L), the sequences right-aligned with pad_id in front, and pad (B,): how many were added."""
+    if not sequences or not all(sequences):
+        raise ValueError("left_pad needs at least one sequence, and no empty one.")
+    length = max(map(len, sequences))
+    pad = torch.tensor([length - len(s) for s in sequences])
+    return torch.tensor([[pad_id] * (length - len(s)) + list(s) for s in sequences]), pad
 
 
 # GGUF tensor names -> this module's names; {i} is the layer

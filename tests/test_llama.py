@@ -11,7 +11,7 @@ import transformers
 
 from learnlib.generate import generate, sample_next
 from learnlib.gguf import dequantize_q4_1, dequantize_q8_0, load_tensor, read_gguf, unpermute_qk
-from learnlib.llama import KVCache, Llama, LlamaConfig, config_from_gguf, load_llama
+from learnlib.llama import KVCache, Llama, LlamaConfig, config_from_gguf, left_pad, load_llama
 
 TINY = LlamaConfig(vocab_size=96, dim=64, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=128, norm_eps=1e-5,
                    rope_theta=10_000.0, context_length=64)
@@ -81,6 +81,25 @@ def test_greedy_generation_equals_transformers_generate():
     prompt = torch.randint(0, TINY.vocab_size, (1, 5), generator=torch.Generator().manual_seed(5))
     expected = hf.generate(prompt, max_new_tokens=20, do_sample=False, pad_token_id=0)
     assert torch.equal(generate(model, prompt, 20), expected)
+
+
+def test_a_left_padded_batch_gives_each_prompt_its_own_logits_and_tokens():
+    model = ours_from_hf(hf_tiny())
+    g = torch.Generator().manual_seed(7)
+    prompts = [torch.randint(0, TINY.vocab_size, (n,), generator=g).tolist() for n in (3, 9, 6)]
+    ids, pad = left_pad(prompts, pad_id=0)
+    assert ids.shape == (3, 9) and pad.tolist() == [6, 0, 3] and ids[0, :6].tolist() == [0] * 6
+    with torch.no_grad():
+        batched = model(ids, pad=pad)
+        for row, prompt in enumerate(prompts):  # rotary positions are relative: the shift changes only rounding
+            alone = model(torch.tensor([prompt]))[0]
+            torch.testing.assert_close(batched[row, -len(prompt):], alone, rtol=0, atol=1e-4)
+    runs = [generate(model, ids, 12, pad=pad, use_cache=cache) for cache in (True, False)]
+    assert torch.equal(runs[0], runs[1])
+    for row, prompt in enumerate(prompts):
+        assert torch.equal(runs[0][row, 9:], generate(model, torch.tensor([prompt]), 12)[0, len(prompt):])
+    with pytest.raises(ValueError, match="no empty one"):
+        left_pad([[1, 2], []], 0)
 
 
 def test_generation_stops_at_eos_and_pads_finished_rows():
