@@ -27,7 +27,7 @@ def sample_next(logits: torch.Tensor, temperature: float = 0.0, top_p: float = 1
     return order.gather(-1, choice).squeeze(-1)
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference_mode: the ids it returns may feed a training step later
 def generate(model: Llama, ids: torch.Tensor, max_new_tokens: int, temperature: float = 0.0, top_p: float = 1.0,
              generator: torch.Generator | None = None, use_cache: bool = True,
              eos_id: int | None = None, pad: torch.Tensor | None = None) -> torch.Tensor:

@@ -102,6 +102,14 @@ def test_a_left_padded_batch_gives_each_prompt_its_own_logits_and_tokens():
         left_pad([[1, 2], []], 0)
 
 
+def test_generated_ids_can_feed_a_training_step():
+    model = Llama(TINY)
+    out = generate(model, torch.zeros(1, 3, dtype=torch.long), 4)
+    assert not out.is_inference()  # no_grad, not inference_mode: training on generated text works
+    model(out).sum().backward()
+    assert model.embed_tokens.weight.grad is not None
+
+
 def test_generation_stops_at_eos_and_pads_finished_rows():
     model = ours_from_hf(hf_tiny())
     prompt = torch.randint(0, TINY.vocab_size, (1, 5), generator=torch.Generator().manual_seed(5))
