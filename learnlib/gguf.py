@@ -124,14 +124,19 @@ def read_gguf(path: str | os.PathLike) -> GGUFFile:
     return GGUFFile(path, version, metadata, tensors)
 
 
+def _blocks(data: np.ndarray | bytes, block_bytes: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Split quantized data into blocks (n, block_bytes); return them and each block's float16 scale d (n, 1)."""
+    raw = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else np.asarray(data, np.uint8)
+    if raw.size % block_bytes:
+        raise ValueError(f"{name} data comes in blocks of {block_bytes} bytes; got {raw.size:,} bytes.")
+    raw = raw.reshape(-1, block_bytes)
+    return raw, raw[:, 0:2].copy().view(np.float16).astype(np.float32)
+
+
 def dequantize_q4_1(blocks: np.ndarray | bytes) -> torch.Tensor:
     """Return the float32 weights of Q4_1 blocks (20 bytes each: scale d, minimum m, 16 bytes of 4-bit codes)."""
-    raw = np.frombuffer(blocks, dtype=np.uint8) if isinstance(blocks, bytes) else np.asarray(blocks, np.uint8)
-    if raw.size % 20:
-        raise ValueError(f"Q4_1 data comes in blocks of 20 bytes; got {raw.size:,} bytes.")
-    raw = raw.reshape(-1, 20)
-    d = raw[:, 0:2].copy().view(np.float16).astype(np.float32)  # (blocks, 1)
-    m = raw[:, 2:4].copy().view(np.float16).astype(np.float32)
+    raw, d = _blocks(blocks, 20, "Q4_1")
+    m = raw[:, 2:4].copy().view(np.float16).astype(np.float32)  # (blocks, 1)
     codes = raw[:, 4:]  # (blocks, 16): weight j in the low nibble of byte j, weight j + 16 in its high nibble
     q = np.concatenate([codes & 0x0F, codes >> 4], axis=1).astype(np.float32)  # (blocks, 32)
     return torch.from_numpy(d * q + m).flatten()
@@ -139,11 +144,7 @@ def dequantize_q4_1(blocks: np.ndarray | bytes) -> torch.Tensor:
 
 def dequantize_q8_0(blocks: np.ndarray | bytes) -> torch.Tensor:
     """Return the float32 weights of Q8_0 blocks (34 bytes each: scale d, then 32 signed 8-bit codes)."""
-    raw = np.frombuffer(blocks, dtype=np.uint8) if isinstance(blocks, bytes) else np.asarray(blocks, np.uint8)
-    if raw.size % 34:
-        raise ValueError(f"Q8_0 data comes in blocks of 34 bytes; got {raw.size:,} bytes.")
-    raw = raw.reshape(-1, 34)
-    d = raw[:, 0:2].copy().view(np.float16).astype(np.float32)  # (blocks, 1)
+    raw, d = _blocks(blocks, 34, "Q8_0")
     q = raw[:, 2:].copy().view(np.int8).astype(np.float32)  # (blocks, 32)
     return torch.from_numpy(d * q).flatten()
 
