@@ -32,10 +32,10 @@ lab: $(STAMP)
 ## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode. TQDM_DISABLE=1: the committed
 ## outputs have no progress bars (the harness that made them sets it too); tests/test_lab.py, which checks the
 ## bars as widgets in a browser, removes it for its own JupyterLab.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks
-	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
 
 ## test-portable: nbval once more, against the same committed outputs, as another machine would run it: PyTorch's
 ## CPU kernels capped at AVX2 (ATEN_CPU_CAPABILITY; oneDNN's too, ONEDNN_MAX_CPU_ISA), so no AVX-512 and no native
@@ -43,8 +43,7 @@ test: $(STAMP)
 ## (pytest-xdist, one file per worker), which keeps both cores busy. What nbval compares must come out the same.
 PORTABLE_ENV := ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 test-portable: $(STAMP)
-	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q -n 2 --dist loadfile
+	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) -n 2 --dist loadfile
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
 unit: $(STAMP)

@@ -224,36 +224,25 @@ def left_pad(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, tor
     return torch.tensor([[pad_id] * (length - len(s)) + list(s) for s in sequences]), pad
 
 
-# GGUF tensor names -> this module's names; {i} is the layer
-_GGUF_NAMES = {
-    "token_embd.weight": "embed_tokens.weight", "output_norm.weight": "norm.weight", "output.weight": "lm_head.weight",
-    "blk.{i}.attn_norm.weight": "layers.{i}.input_layernorm.weight",
-    "blk.{i}.attn_q.weight": "layers.{i}.self_attn.q_proj.weight",
-    "blk.{i}.attn_k.weight": "layers.{i}.self_attn.k_proj.weight",
-    "blk.{i}.attn_v.weight": "layers.{i}.self_attn.v_proj.weight",
-    "blk.{i}.attn_output.weight": "layers.{i}.self_attn.o_proj.weight",
-    "blk.{i}.ffn_norm.weight": "layers.{i}.post_attention_layernorm.weight",
-    "blk.{i}.ffn_gate.weight": "layers.{i}.mlp.gate_proj.weight",
-    "blk.{i}.ffn_up.weight": "layers.{i}.mlp.up_proj.weight",
-    "blk.{i}.ffn_down.weight": "layers.{i}.mlp.down_proj.weight",
+# each layer's GGUF tensor names -> this module's names
+_LAYER_NAMES = {
+    "attn_norm": "input_layernorm", "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj", "attn_output": "self_attn.o_proj", "ffn_norm": "post_attention_layernorm",
+    "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj", "ffn_down": "mlp.down_proj",
 }
 
 
 def gguf_state_dict(gguf: GGUFFile, config: LlamaConfig) -> dict[str, torch.Tensor]:
     """Return the GGUF file's weights as float32 tensors under this module's names, q/k rows in rotary order."""
-    state = {}
-    for layer in range(config.n_layers):
-        for src, dst in _GGUF_NAMES.items():
-            if "{i}" in src:
-                state[dst.format(i=layer)] = load_tensor(gguf, src.format(i=layer))
-    state["embed_tokens.weight"] = load_tensor(gguf, "token_embd.weight")
-    state["norm.weight"] = load_tensor(gguf, "output_norm.weight")
+    state = {"embed_tokens.weight": load_tensor(gguf, "token_embd.weight"),
+             "norm.weight": load_tensor(gguf, "output_norm.weight")}
     state["lm_head.weight"] = (state["embed_tokens.weight"] if config.tie_embeddings
                                else load_tensor(gguf, "output.weight"))
+    heads = {"attn_q": config.n_heads, "attn_k": config.n_kv_heads}  # llama.cpp reordered these rows
     for layer in range(config.n_layers):
-        attn = f"layers.{layer}.self_attn."
-        state[attn + "q_proj.weight"] = unpermute_qk(state[attn + "q_proj.weight"], config.n_heads)
-        state[attn + "k_proj.weight"] = unpermute_qk(state[attn + "k_proj.weight"], config.n_kv_heads)
+        for src, dst in _LAYER_NAMES.items():
+            weight = load_tensor(gguf, f"blk.{layer}.{src}.weight")
+            state[f"layers.{layer}.{dst}.weight"] = unpermute_qk(weight, heads[src]) if src in heads else weight
     return state
 
 
