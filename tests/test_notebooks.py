@@ -155,6 +155,8 @@ VISUAL = {
     "08_distributed_training": ['print("torch", torch.__version__)'],
     "09_deployment": ['print("torch", torch.__version__, "| onnx", onnx.__version__, "| onnxruntime", '
                       'ort.__version__)'],
+    "10_pretrained_llm": ['print("torch", torch.__version__, "| transformers", transformers.__version__, "| gguf", '
+                          'version("gguf"))'],
 }
 
 
