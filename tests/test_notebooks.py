@@ -355,6 +355,50 @@ def test_the_drift_check_catches_a_figure_typed_from_memory():
     assert unmatched_figures(notebook(fixed, printed)) == []
 
 
+# ---- words about a measurement are held like numbers ----------------------------------------------------------
+
+# "faster", "slower", "beats", "as fast as": a comparison. Where it describes a run, the sentence points at the
+# measurement (the output or table above or below, the run shown, what it depends on, what a cell asserts);
+# where it states general knowledge that no cell here measures, it says so with <!-- general: why -->.
+COMPARATIVE = re.compile(r"\b(faster|slower|beats?|beat|outperforms?|as fast as)\b", re.I)
+ANCHORED = re.compile(r"\b(above|below|run shown|outputs?|table|measured|measurement|asserts?|checks|depends|"
+                      r"varies|this CPU|this machine)\b", re.I)
+GENERAL = re.compile(r"<!--\s*general:.*?-->", re.S)
+
+
+def loose_comparisons(data):
+    """Sentences of the prose (after the header) with a comparative word and nothing that anchors it."""
+    loose = []
+    for i, cell in enumerate(data["cells"][1:], start=1):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = re.sub(r"`[^`]*`", "", source(cell))
+        for sentence in re.split(r"(?<=[.!?])\s+|\n\s*[-|#]", text):
+            if COMPARATIVE.search(GENERAL.sub("", sentence)) and not (ANCHORED.search(sentence)
+                                                                      or GENERAL.search(sentence)):
+                loose.append(f"cell {i}: {' '.join(sentence.split())[:120]}")
+    return loose
+
+
+def test_comparisons_in_the_prose_point_at_their_measurement(nb):
+    path, data = nb
+    loose = loose_comparisons(data)
+    assert not loose, (f"{path.name}: comparisons that point at no measurement (say which output shows it, or mark "
+                       f"general knowledge with <!-- general: ... -->):\n" + "\n".join(loose))
+
+
+def test_the_comparison_check_catches_a_claim_from_memory():
+    def notebook(prose):
+        return {"cells": [{"cell_type": "markdown", "source": "# header", "metadata": {}},
+                          {"cell_type": "markdown", "source": prose, "metadata": {}}]}
+
+    assert loose_comparisons(notebook("Compiling makes the training step faster.")) == [
+        "cell 1: Compiling makes the training step faster."]
+    assert loose_comparisons(notebook("In the run shown, compiling makes the step slower.")) == []
+    assert loose_comparisons(notebook("Fused kernels are faster on GPUs.<!-- general: not measured here -->")) == []
+    assert loose_comparisons(notebook("`faster` in code is not a claim.")) == []
+
+
 # ---- figures a person can read ----------------------------------------------------------------------------
 
 MAX_FIGURE_PIXELS = 1000  # JupyterLab shows a wider image scaled down, and its text with it
