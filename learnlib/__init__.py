@@ -3,7 +3,8 @@
 Import it as `import learnlib as ll`; the most used functions are re-exported here. Each concern lives in
 its own module, and each module's docstring names the notebook that teaches it:
 
-- set-up: env (every environment variable), device, seed, errors (one-line error reasons)
+- set-up: env (every environment variable), device, seed, errors (one-line error reasons), exercises (solutions
+  whose printout stays folded after it runs)
 - training: train (train_one_epoch, evaluate, fit, predict), metrics, plot, graph
 - data: data (loaders, statistics), mnist, cifar, augment
 - models: models (MNIST CNN, SmallResNet), finetune, pretrained
@@ -18,6 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .device import describe_device, get_autocast_dtype, get_device
 from .env import data_root, quick_mode
+from .exercises import folded
 from .metrics import accuracy
 from .results import record_metrics
 from .seed import seed_everything
@@ -34,6 +36,7 @@ __all__ = [
     "describe_device",
     "evaluate",
     "fit",
+    "folded",
     "get_autocast_dtype",
     "get_device",
     "predict",

@@ -4,7 +4,8 @@ The test starts JupyterLab through `make lab` itself (a free port, its own token
 runtime folders, autosave off so nothing is written into the repository), drives Chromium with playwright,
 and checks what a learner sees: the token is enforced, the kernel is this environment's Python, notebooks
 01-04 (04 in quick mode) run with Run All with no error or stderr output, every figure is an image, progress
-bars are widgets, solution cells are folded with their outputs hidden, and a learnlib link opens the source.
+bars are widgets, solution cells are folded with their outputs hidden (and their answers still folded after
+Run All), and a learnlib link opens the source.
 Screenshots go to build/lab-screenshots/ for a person to look at.
 
 It needs a Chromium: the OS package (`sudo apt-get install chromium fonts-noto-cjk` on Debian/Ubuntu; the
@@ -35,6 +36,7 @@ REQUIRED = os.environ.get("LEARNLIB_LAB_TEST") == "required"
 INSTALL_HINT = ("install a Chromium: `sudo apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu) or "
                 "`python -m playwright install chromium`")
 NOTEBOOKS = ["01_tensors.ipynb", "02_autograd.ipynb", "03_linear_regression.ipynb", "04_cnn_mnist.ipynb"]
+FOLDED_SUMMARY = "Output: click to show"  # learnlib.exercises.folded's default
 RUN_TIMEOUT_S = 300  # per notebook; 04 in quick mode takes about a minute and a half
 
 pytestmark = pytest.mark.notebooks  # it executes notebooks: not part of `make unit`
@@ -207,6 +209,16 @@ def problems_in(page):
     return problems
 
 
+def answers_on_screen(page):
+    """What the solution cells show without a click: each one's output should be a closed <details> line."""
+    shown = []
+    for cell in page.locator(".jp-CodeCell:has(.jp-InputPlaceholder)").all():  # a folded source: a solution
+        text = cell.locator(".jp-OutputArea").inner_text().strip()  # innerText leaves out a closed <details>
+        if text and text != FOLDED_SUMMARY:
+            shown.append(text[:200])
+    return shown
+
+
 def committed(path):
     return json.loads((ROOT / path).read_text(encoding="utf-8"))
 
@@ -251,6 +263,15 @@ def test_run_all_in_the_browser(browser, lab, name):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SHOTS / f"{Path(name).stem}.png")
         assert problems_in(page) == []
+        # JupyterLab unfolds every output that runs: a solution's answer stays hidden only inside its <details>.
+        assert answers_on_screen(page) == [], "Run All shows a solution's answer"
+        details = page.locator(".jp-CodeCell:has(.jp-InputPlaceholder) .jp-OutputArea details")
+        assert details.count() == solutions and not page.locator("details[open]").count()
+        answer = details.first.locator("pre")
+        assert not answer.is_visible()
+        details.first.locator("summary").click()  # one click shows it
+        assert answer.is_visible() and answer.inner_text().strip()
+        page.screenshot(path=SHOTS / f"{Path(name).stem}-solution.png")  # scrolled to the unfolded answer
         figures = sum("image/png" in o.get("data", {}) for c in nb["cells"] if "solution" not in
                       c["metadata"].get("tags", []) for o in c.get("outputs", []))
         assert page.locator(".jp-OutputArea-output img").count() == figures
@@ -277,22 +298,43 @@ def test_a_learnlib_link_opens_the_source(browser, lab):
         page.close()
 
 
-def test_the_check_catches_an_error_and_a_broken_widget(browser, lab):
-    """The checks above can fail: a notebook with a widget that cannot render and a cell that raises."""
+def _scratch_notebook(name, cells):
+    """Write a notebook of code cells (source, tags, folded) under build/lab-test/ and return its path."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
-    broken = {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}  # a widget model that does not exist
-    cells = [
-        "print('fine')",
-        f"from IPython.display import display\ndisplay({{'application/vnd.jupyter.widget-view+json': {broken!r},"
-        " 'text/plain': 'widget'}, raw=True)",
-        "1 / 0",
-    ]
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-                     "source": s} for i, s in enumerate(cells)],
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "outputs": [], "source": source,
+                     "metadata": {"tags": ["solution"], "jupyter": {"source_hidden": True, "outputs_hidden": True}}
+                     if solution else {}} for i, (source, solution) in enumerate(cells)],
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
-    (SCRATCH / "broken.ipynb").write_text(json.dumps(nb))
-    page = open_notebook(browser, lab, "build/lab-test/broken.ipynb")
+    (SCRATCH / name).write_text(json.dumps(nb))
+    return f"build/lab-test/{name}"
+
+
+def test_the_check_catches_an_answer_that_run_all_unfolds(browser, lab):
+    """A folded solution that prints plainly shows its answer after Run All; one that prints in ll.folded does not."""
+    path = _scratch_notebook("answers.ipynb", [
+        ("import learnlib as ll", False),
+        ("print('plain answer 42')", True),
+        ("with ll.folded():\n    print('folded answer 43')", True),
+    ])
+    page = open_notebook(browser, lab, path)
+    try:
+        run_all(page, timeout_s=60)
+        assert answers_on_screen(page) == ["plain answer 42"]
+    finally:
+        page.close()
+
+
+def test_the_check_catches_an_error_and_a_broken_widget(browser, lab):
+    """The checks above can fail: a notebook with a widget that cannot render and a cell that raises."""
+    broken = {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}  # a widget model that does not exist
+    path = _scratch_notebook("broken.ipynb", [
+        ("print('fine')", False),
+        (f"from IPython.display import display\ndisplay({{'application/vnd.jupyter.widget-view+json': {broken!r},"
+         " 'text/plain': 'widget'}, raw=True)", False),
+        ("1 / 0", False),
+    ])
+    page = open_notebook(browser, lab, path)
     try:
         run_all(page, timeout_s=60)
         # The widget manager gives up on a missing model after its own wait: let it (seconds, more under load).

@@ -74,6 +74,11 @@ def test_ends_with_summary_and_folded_exercise_solutions(nb):
         # Both folded: neither the code nor its result shows until the learner clicks to unfold it.
         assert folded.get("source_hidden") is True and folded.get("outputs_hidden") is True, (
             f"{path.name}: solution {source(cell)[:40]!r} must have source_hidden and outputs_hidden")
+        # JupyterLab unfolds outputs whenever a cell runs, so the answer itself must come folded (a closed <details>).
+        for out in cell["outputs"]:
+            assert out["output_type"] == "display_data" and out["data"].get("text/html", "").startswith(
+                "<details><summary>"), (f"{path.name}: solution {source(cell)[:40]!r} shows its answer after Run All:"
+                                        " print inside `with ll.folded():`")
 
 
 def test_test_markers_are_cell_tags_not_comments_in_the_code(nb):
