@@ -1,14 +1,16 @@
 """Train notebook 04's MNIST recipe from several seeds; record the test accuracy and training time of each.
 
-    python benchmarks/mnist_seeds.py               # seeds 0-4: about 6 minutes on a 2-core CPU
+    python benchmarks/mnist_seeds.py               # seeds 0-4: about 4 minutes on a 2-core CPU
     python benchmarks/mnist_seeds.py --seeds 3
 
 A notebook run shows one seed, and one seed cannot tell a recipe that reaches 99.5% from one that got lucky:
 on MNIST's 10,000 test images, seeds spread over several hundredths of a point. This script trains the recipe
 of notebook 04's settings cell (the same split of the 60,000 training images, 3 epochs on 55,000 of them,
 bfloat16 autocast where the device has it) once per seed, evaluates each on the official test set, and writes
-the results to benchmarks/results/seeds/mnist-04-<machine>.json. The constants below must equal the notebook's
-settings; tests/test_benchmarks.py checks that they do.
+the results to benchmarks/results/seeds/mnist-04-<machine>.json. Each seed starts as the notebook's training
+cell does (seed everything, build the CNN, a loader seeded with the same seed), so on the machine that
+executed the notebook, seed 0 repeats its run. The constants below must equal the notebook's settings;
+tests/test_benchmarks.py checks that they do, and that the notebook's accuracy band holds every recorded seed.
 """
 
 from __future__ import annotations
@@ -37,11 +39,18 @@ WEIGHT_DECAY = 1e-4
 LABEL_SMOOTHING = 0.05
 MAX_SHIFT = 2
 DROPOUT = 0.3
-TARGET = 0.995
+TEST_BAND = (0.994, 0.998)  # the test accuracy notebook 04 asserts
 
 
-def train_and_test(seed: int, x_train, y_train, x_test, y_test, device, autocast_dtype) -> dict[str, float]:
-    """Train a fresh MnistCNN with notebook 04's recipe from `seed`; return its test accuracy and training time."""
+def train_and_test(seed: int, x_train, y_train, x_val, y_val, x_test, y_test, device,
+                   autocast_dtype) -> dict[str, float]:
+    """Train a fresh MnistCNN with notebook 04's recipe from `seed`; return its test accuracy and training time.
+
+    Like the notebook, it evaluates on the validation set after every epoch. That is not for show: each pass
+    over a DataLoader draws one number from torch's global generator (the base seed for worker processes,
+    drawn even with none), so leaving the validation passes out would change every random shift and dropout
+    mask after the first epoch, and seed 0 would no longer repeat the notebook's run.
+    """
     import learnlib as ll
     from learnlib.data import tensor_loader
     from learnlib.models import MnistCNN
@@ -52,11 +61,13 @@ def train_and_test(seed: int, x_train, y_train, x_test, y_test, device, autocast
     optimizer = torch.optim.AdamW(model.parameters(), lr=MAX_LR, weight_decay=WEIGHT_DECAY)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=MAX_LR, total_steps=EPOCHS * len(loader))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
+    val_loader = tensor_loader(x_val, y_val, 1000, shuffle=False)
     start = time.perf_counter()
     for _ in range(EPOCHS):
         ll.train_one_epoch(model, loader, loss_fn, optimizer, device, scheduler=schedule, progress=False,
                            autocast_dtype=autocast_dtype)
-    seconds = time.perf_counter() - start
+        ll.evaluate(model, val_loader, loss_fn, device)
+    seconds = time.perf_counter() - start  # validation included, as in the notebook's training time
     logits, targets = ll.predict(model, tensor_loader(x_test, y_test, 1000, shuffle=False), device)
     return {"seed": seed, "test_accuracy": round(ll.accuracy(logits, targets).item(), 4),
             "train_seconds": round(seconds, 1)}
@@ -82,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     test_images, test_labels = load_mnist(train=False)
     mean, std = channel_stats(train_images)
     split = torch.randperm(len(train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
-    train_idx = split[N_VAL:]
+    val_idx, train_idx = split[:N_VAL], split[N_VAL:]
     x_train = normalize(train_images[train_idx], mean, std).contiguous(memory_format=torch.channels_last)
+    x_val = normalize(train_images[val_idx], mean, std).contiguous(memory_format=torch.channels_last)
     x_test = normalize(test_images, mean, std).contiguous(memory_format=torch.channels_last)
 
     info = machine_info()
@@ -92,15 +104,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(train_idx):,} training images, {EPOCHS} epochs, {len(test_labels):,} test images")
     runs = []
     for seed in range(args.seeds):
-        runs.append(train_and_test(seed, x_train, train_labels[train_idx], x_test, test_labels, device, dtype))
+        runs.append(train_and_test(seed, x_train, train_labels[train_idx], x_val, train_labels[val_idx], x_test,
+                                   test_labels, device, dtype))
         print(f"seed {seed}: test accuracy {runs[-1]['test_accuracy']:.2%}, training {runs[-1]['train_seconds']:.0f} s",
               flush=True)
     accuracies = [r["test_accuracy"] for r in runs]
     summary = {"mean_test_accuracy": round(statistics.mean(accuracies), 4), "min_test_accuracy": min(accuracies),
                "max_test_accuracy": max(accuracies), "max_train_seconds": max(r["train_seconds"] for r in runs),
-               "seeds_at_target": sum(a >= TARGET for a in accuracies)}
+               "seeds_in_band": sum(TEST_BAND[0] <= a <= TEST_BAND[1] for a in accuracies)}
     print(f"mean {summary['mean_test_accuracy']:.2%}, range {summary['min_test_accuracy']:.2%}-"
-          f"{summary['max_test_accuracy']:.2%}; {summary['seeds_at_target']} of {len(runs)} seeds reach {TARGET:.1%}; "
+          f"{summary['max_test_accuracy']:.2%}; {summary['seeds_in_band']} of {len(runs)} seeds in the notebook's band "
+          f"{TEST_BAND}; "
           f"slowest training {summary['max_train_seconds']:.0f} s")
     record = {"machine": info, "autocast_dtype": str(dtype), "date": dt.date.today().isoformat(),
               "recipe": {"batch_size": BATCH_SIZE, "epochs": EPOCHS, "max_lr": MAX_LR, "weight_decay": WEIGHT_DECAY,

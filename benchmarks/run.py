@@ -53,6 +53,25 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-")
 
 
+def merge_adjacent_streams(nb) -> None:
+    """Join back-to-back stdout (or stderr) chunks of a cell into one output, in place.
+
+    The kernel sends printed text in chunks, split wherever its flush timer fell, so the same run can be stored
+    as one output or several. Only neighbours are joined: text printed after a figure stays after it.
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out["output_type"] == "stream" and last is not None and last["output_type"] == "stream"
+                    and last["name"] == out["name"]):
+                last["text"] += out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
 def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
     """Execute `src` in a fresh kernel, write the executed notebook to `dst`; return the measurements."""
     import resource  # POSIX only, like the Makefile
@@ -100,6 +119,7 @@ def execute_one(src: Path, dst: Path, quick: bool, timeout: int) -> dict:
     # The kernel was this process's child and has exited: its peak resident memory is in RUSAGE_CHILDREN
     # (KiB on Linux, bytes on macOS).
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / (1024**2 if sys.platform == "darwin" else 1024)
+    merge_adjacent_streams(nb)
     atomic_write(dst, nbformat.writes(nb) + "\n")
     return {"ok": True, "seconds": round(seconds, 1), "peak_memory_mib": round(peak), "metrics": metrics}
 

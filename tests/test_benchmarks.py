@@ -160,12 +160,40 @@ def test_mnist_seeds_script_trains_notebook_04s_recipe():
             except ValueError:
                 pass  # computed settings, e.g. ll.quick_mode()
     for name in ["N_VAL", "BATCH_SIZE", "EPOCHS", "MAX_LR", "WEIGHT_DECAY", "LABEL_SMOOTHING", "MAX_SHIFT",
-                 "DROPOUT", "TARGET"]:
+                 "DROPOUT", "TEST_BAND"]:
         assert getattr(seeds, name) == full_mode[name], f"{name}: script {getattr(seeds, name)} != notebook"
     assert seeds.SPLIT_SEED == full_mode["SEED"]
+
+
+def test_notebook_04s_accuracy_band_holds_every_recorded_seed():
+    """The band notebook 04 asserts is one its own recipe meets: every seed recorded by mnist_seeds.py lies in it."""
+    seeds = load_script("mnist_seeds")
+    files = sorted((ROOT / "benchmarks" / "results" / "seeds").glob("mnist-04-*.json"))
+    assert files, "no seeds results: run python benchmarks/mnist_seeds.py"
+    for path in files:
+        record = json.loads(path.read_text())
+        low, high = seeds.TEST_BAND
+        outside = [r for r in record["runs"] if not low <= r["test_accuracy"] <= high]
+        assert not outside, f"{path.name}: seeds outside the notebook's band {seeds.TEST_BAND}: {outside}"
 
 
 def test_mnist_seeds_script_rejects_zero_seeds(capsys):
     with pytest.raises(SystemExit):
         load_script("mnist_seeds").main(["--seeds", "0"])
     assert "--seeds must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_the_harness_joins_neighbouring_print_chunks_but_keeps_order():
+    import nbformat
+
+    run = load_script("run")
+    stream = lambda name, text: nbformat.v4.new_output("stream", name=name, text=text)  # noqa: E731
+    figure = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    cell = nbformat.v4.new_code_cell("...")
+    cell.outputs = [stream("stdout", "a\n"), stream("stdout", "b\n"), stream("stderr", "warn\n"), figure,
+                    stream("stdout", "c\n"), stream("stdout", "d\n")]
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    run.merge_adjacent_streams(nb)
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in nb.cells[0].outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warn\n"), ("display_data", None, None),
+        ("stream", "stdout", "c\nd\n")]

@@ -275,7 +275,7 @@ def test_run_all_in_the_browser(browser, lab, name):
         figures = sum("image/png" in o.get("data", {}) for c in nb["cells"] if "solution" not in
                       c["metadata"].get("tags", []) for o in c.get("outputs", []))
         assert page.locator(".jp-OutputArea-output img").count() == figures
-        if any("progress=True" in "".join(c["source"]) for c in nb["cells"]):
+        if any(bar in "".join(c["source"]) for c in nb["cells"] for bar in ("progress=True", "tqdm(")):
             assert page.locator(".jp-OutputArea-output .widget-hprogress").count() > 0, "no progress widget"
     finally:
         page.close()

@@ -76,7 +76,7 @@ def test_ends_with_summary_and_folded_exercise_solutions(nb):
             f"{path.name}: solution {source(cell)[:40]!r} must have source_hidden and outputs_hidden")
         # JupyterLab unfolds outputs whenever a cell runs, so the answer itself must come folded (a closed <details>).
         for out in cell["outputs"]:
-            assert out["output_type"] == "display_data" and out["data"].get("text/html", "").startswith(
+            assert out["output_type"] == "display_data" and "".join(out["data"].get("text/html", "")).startswith(
                 "<details><summary>"), (f"{path.name}: solution {source(cell)[:40]!r} shows its answer after Run All:"
                                         " print inside `with ll.folded():`")
 
