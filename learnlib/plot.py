@@ -3,12 +3,14 @@ grids and confusion matrices (03-05)."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 
 from .errors import check_positive_ints
@@ -18,6 +20,12 @@ from .graph import autograd_graph
 # backend's 100 dpi) at full size, so figures stay narrower than that and no text is smaller than 9 pt.
 MAX_WIDTH = 9.5  # inches
 MIN_FONT = 9  # points
+TITLE_FONT = 12  # points: matplotlib's default for axes titles
+
+
+def text_width(text: str, size: float) -> float:
+    """Return the width in inches of one line of `text` at `size` points, in matplotlib's default font."""
+    return TextPath((0, 0), text, size=size).get_extents().width / 72
 
 
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None) -> Figure:
@@ -166,8 +174,17 @@ def plot_image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, n
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"{len(titles)} titles for {len(images)} images.")
     nrows = -(-len(images) // ncols)
-    side = min(1.15, MAX_WIDTH / ncols)  # inches per image: the grid stays within the notebook's width
     lines = max((t.count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    widest = max((text_width(line, MIN_FONT) for t in titles for line in t.split("\n")), default=0.0) \
+        if titles is not None else 0.0
+    # Inches per image: at least 1.15, wider when the widest title line needs it (with 0.15 in between titles),
+    # and never wider than the notebook's width allows for `ncols` images.
+    side = min(max(1.15, widest + 0.15), MAX_WIDTH / ncols)
+    if widest + 0.15 > side:
+        warnings.warn(f"Title lines {widest:.2f} in wide need {widest + 0.15:.2f} in per image but {ncols} columns "
+                      f"leave {side:.2f} in: neighbouring titles run together. Use ncols <= "
+                      f"{int(MAX_WIDTH // (widest + 0.15))} or shorter title lines (split them with \\n).",
+                      stacklevel=2)
     fig, axes = plt.subplots(nrows, ncols, figsize=(side * ncols, (side + 0.2 * lines + 0.25) * nrows),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -201,6 +218,11 @@ def plot_confusion_matrix(confusion: torch.Tensor, class_names: Sequence[str], t
                     color="black" if i != j else "#1f3b73", fontweight="bold" if i == j else "normal")
     ax.set_xticks(range(k), class_names, rotation=45 if max(map(len, class_names)) > 2 else 0)
     ax.set_yticks(range(k), class_names)
-    ax.set(title=title, xlabel="predicted class", ylabel="true class")
+    ax.set(xlabel="predicted class", ylabel="true class")
+    # A title wider than the matrix would run into the colour bar: then it is centred over the whole figure.
+    if text_width(title, TITLE_FONT) <= 0.55 * k:  # the matrix is about 0.55 in per class wide
+        ax.set_title(title)
+    else:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -7,7 +7,9 @@ weights by hand on a machine without internet.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+import re
 from pathlib import Path
 from urllib.error import URLError
 from urllib.parse import urlparse
@@ -31,6 +33,24 @@ def weights_file(arch: str, weights: str = "DEFAULT") -> Path:
     """Return the path where torchvision caches (and looks for) these weights, honouring $TORCH_HOME."""
     name = Path(urlparse(weights_enum(arch, weights).url).path).name  # e.g. resnet18-f37072fd.pth
     return Path(torch.hub.get_dir()) / "checkpoints" / name
+
+
+def weights_verified(arch: str, weights: str = "DEFAULT") -> bool:
+    """Return True if the cached weights file is torchvision's own: its SHA-256 starts with the hash in its name.
+
+    torchvision names each file after the first hex digits of its SHA-256 (resnet18-f37072fd.pth), and torch.hub
+    checks them on download, not when it loads a file that is already cached. A file put there by hand, or a
+    stand-in such as the tests use, loads just the same: this tells the two apart.
+    """
+    path = weights_file(arch, weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"No cached weights at {path}: load_pretrained({arch!r}, {weights!r}) downloads them.")
+    expected = re.search(r"-([a-f0-9]+)\.", path.name).group(1)  # torch.hub's convention for the hash in the name
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest().startswith(expected)
 
 
 def load_pretrained(arch: str = "resnet18", weights: str = "DEFAULT") -> nn.Module:

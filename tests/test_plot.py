@@ -82,6 +82,46 @@ def test_plot_confusion_matrix_writes_every_count():
         plot_confusion_matrix(cm, ["a", "b", "c"])
 
 
+LONG_TITLES = [f"{p} 98%\n(true: {t})" for p, t in [("automobile", "ship"), ("truck", "automobile"),
+                                                       ("ship", "airplane")] * 4]  # notebook 05's mistakes
+
+
+def _title_boxes(fig):
+    renderer = fig.canvas.get_renderer()
+    return [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+
+
+def test_plot_image_grid_widens_images_until_long_titles_fit():
+    images = torch.rand(12, 3, 32, 32)
+    fig = plot_image_grid(images, titles=LONG_TITLES, ncols=6)
+    fig.canvas.draw()
+    boxes = _title_boxes(fig)
+    for left, right in zip(boxes[:5], boxes[1:6], strict=True):  # the first row, neighbour by neighbour
+        assert right.x0 - left.x1 >= 0.1 * fig.dpi, "neighbouring titles run together"
+    short = plot_image_grid(torch.rand(8, 28, 28), titles=["pred 3 (100%)"] * 8, ncols=8)
+    assert short.get_figwidth() == pytest.approx(8 * 1.15)  # short titles keep the standard size
+
+
+def test_plot_image_grid_warns_when_the_titles_cannot_fit():
+    with pytest.warns(UserWarning, match=r"run together\. Use ncols <= 7"):
+        fig = plot_image_grid(torch.rand(12, 3, 32, 32), titles=LONG_TITLES, ncols=8)
+    fig.canvas.draw()
+    boxes = _title_boxes(fig)
+    assert any(b.x0 - a.x1 < 0.1 * fig.dpi for a, b in zip(boxes[:7], boxes[1:8], strict=True))  # and they do
+
+
+def test_plot_confusion_matrix_keeps_a_long_title_off_the_colour_bar():
+    fig = plot_confusion_matrix(torch.randint(0, 300, (4, 4)), ["airplane", "automobile", "ship", "truck"],
+                                title="Fine-tuned model on the vehicle test images")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    colour_bar = fig.axes[1].get_window_extent(renderer)
+    title = (fig._suptitle or fig.axes[0].title).get_window_extent(renderer)
+    assert title.y0 > colour_bar.y1 or title.x1 < colour_bar.x0, "the title runs into the colour bar"
+    short = plot_confusion_matrix(torch.randint(0, 300, (10, 10)), list("0123456789"), title="CNN on MNIST")
+    assert short.axes[0].get_title() == "CNN on MNIST"  # a title that fits stays over the matrix
+
+
 def _texts(fig):
     from matplotlib.text import Text
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torchvision
 
-from learnlib.pretrained import load_pretrained, weights_enum, weights_file
+from learnlib.pretrained import load_pretrained, weights_enum, weights_file, weights_verified
 
 
 @pytest.fixture
@@ -58,3 +58,20 @@ def test_corrupt_cached_file(torch_home):
 def test_unknown_weights():
     with pytest.raises(ValueError, match="no weights 'IMAGENET9K' for model 'resnet18'"):
         load_pretrained("resnet18", "IMAGENET9K")
+
+
+def test_weights_verified_tells_torchvisions_file_from_a_stand_in(torch_home, monkeypatch):
+    path = weights_file("resnet18")
+    with pytest.raises(FileNotFoundError, match="No cached weights"):
+        weights_verified("resnet18")
+    path.parent.mkdir(parents=True)
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), path)
+    assert not weights_verified("resnet18")  # loads fine, but it is not the file the name promises
+    # The same bytes under the name their own hash gives: accepted.
+    import hashlib
+
+    prefix = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    renamed = path.with_name(f"resnet18-{prefix}.pth")
+    path.rename(renamed)
+    monkeypatch.setattr("learnlib.pretrained.weights_file", lambda arch, weights="DEFAULT": renamed)
+    assert weights_verified("resnet18")
