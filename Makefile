@@ -54,7 +54,16 @@ unit: $(STAMP)
 ## outputs are the content), README and CONTRIBUTING, with the learnlib sources, search and MathJax as local files.
 ## -W: a warning (a broken link, a page missing from the navigation) fails the build. tests/test_site.py checks
 ## the result in a browser.
-site: $(STAMP)
+SITE_STAMP := $(VENV)/.site-installed
+# Building the site executes nothing, so it needs only its own tools: pyproject.toml's `site` extra, without
+# PyTorch (read with tomllib; the full `make test` environment has them too, through the dev extra).
+SITE_REQUIREMENTS = $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['site']))")
+$(SITE_STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(SITE_REQUIREMENTS)
+	touch $(SITE_STAMP)
+
+site: $(SITE_STAMP)
 	$(BIN)/python site/stage.py build/site/src
 	$(BIN)/sphinx-build -q -W --keep-going -c site build/site/src build/site/html
 	@echo "built build/site/html/index.html: open it in a browser, or run make site-serve"

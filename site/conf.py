@@ -19,6 +19,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 
 nb_execution_mode = "off"  # the committed outputs are the content: never re-executed here
 nb_output_stderr = "show"
+nb_render_markdown_format = "myst"  # Markdown outputs (ll.show_script's) are parsed like cells: their links resolve
 myst_enable_extensions = ["dollarmath", "amsmath"]  # $...$ and $$...$$ as in Jupyter
 myst_heading_anchors = 3  # headings get anchors that links can name
 
