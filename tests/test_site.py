@@ -118,6 +118,9 @@ def test_notebook_pages_show_figures_math_and_chinese_headings(site, browser):
     visit = Visit(browser, "notebooks/08_distributed_training.html")
     page = visit.page
     assert page.locator("h1").first.inner_text().endswith("分布式训练")
+    assert "分布式训练" in page.title()  # the bilingual heading is the page title too
+    nav = page.locator("nav.bd-docs-nav").inner_text()
+    assert "Notebooks · 笔记本" in nav and "05 · Fine-tuning on CIFAR-10 · 预训练模型微调" in nav
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     page.evaluate("() => MathJax.startup.promise")
     assert page.locator("mjx-container").count() > 0, "no math typeset"
