@@ -23,12 +23,10 @@ def show_script(path: str | os.PathLike) -> None:
     if not code.endswith("\n"):
         code += "\n"
     name = path.as_posix()
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython is a dependency; a plain interpreter still gets the text
-        get_ipython = None
-    if get_ipython is None or get_ipython() is None:
+    from IPython import get_ipython  # a dependency of learnlib (ipython in pyproject.toml)
+    from IPython.display import display
+
+    if get_ipython() is None:  # a plain interpreter: the text
         print(f"# {name}\n{code}", end="")
         return
     # Markdown renders as highlighted code in JupyterLab and on a static site; text/plain is for everything else.

@@ -39,9 +39,14 @@ def source_page(rel: Path) -> str:
                      f"\n\n```{{literalinclude}} {rel.name}\n:language: {language}\n```\n")
 
 
+def files_in(rel: Path) -> list[Path]:
+    """The files of the repository folder `rel` (hidden ones left out), as absolute paths in name order."""
+    return sorted(p for p in (ROOT / rel).iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 def folder_page(rel: Path) -> str:
     """The Markdown of a page that lists the files of the repository folder `rel`."""
-    files = sorted(p for p in (ROOT / rel).iterdir() if p.is_file() and not p.name.startswith("."))
+    files = files_in(rel)
     items = "\n".join(f"- [{p.name}]({p.name}.md)" for p in files)
     orphan = "" if rel == Path("learnlib") else ORPHAN
     return orphan + f"# `{rel.as_posix()}/`\n\nThe files of this folder of the repository:\n\n{items}\n"
@@ -104,8 +109,7 @@ class Stager:
         for folder in sorted(self.folders):
             (self.out / folder).mkdir(parents=True, exist_ok=True)
             (self.out / folder / "index.md").write_text(folder_page(folder))
-            self.sources.update(p.relative_to(ROOT) for p in (ROOT / folder).iterdir()
-                                if p.is_file() and not p.name.startswith("."))
+            self.sources.update(p.relative_to(ROOT) for p in files_in(folder))
         for rel in sorted(self.sources):
             (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ROOT / rel, self.out / rel)
