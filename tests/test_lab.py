@@ -37,7 +37,7 @@ INSTALL_HINT = ("install a Chromium: `sudo apt-get install chromium fonts-noto-c
                 "`python -m playwright install chromium`")
 NOTEBOOKS = ["01_tensors.ipynb", "02_autograd.ipynb", "03_linear_regression.ipynb", "04_cnn_mnist.ipynb"]
 FOLDED_SUMMARY = "Output: click to show"  # learnlib.exercises.folded's default
-RUN_TIMEOUT_S = 300  # per notebook; 04 in quick mode takes about a minute and a half
+RUN_TIMEOUT_S = 300  # per notebook; 04 in quick mode takes about a minute here
 
 pytestmark = pytest.mark.notebooks  # it executes notebooks: not part of `make unit`
 
