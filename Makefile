@@ -29,18 +29,25 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
 		--ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-## test: ruff, the unit tests, and nbval re-executing every notebook in quick mode. TQDM_DISABLE=1: the committed
+## test: ruff, the tests in tests/ (unit, browser, scripts), then nbval re-executing every notebook in quick mode.
+## Each pytest runs TEST_WORKERS files at a time (pytest-xdist, a file's tests stay on one worker; a notebook is one
+## file), every process on one thread: on a 2-core machine that keeps both cores busy without two processes fighting
+## over each core. The notebooks come after tests/ because tests/test_lab.py runs 01-04 in JupyterLab, and two runs
+## of one notebook at once would write the same runs/ and checkpoints/ folders. TQDM_DISABLE=1: the committed
 ## outputs have no progress bars (the harness that made them sets it too); tests/test_lab.py, which checks the
 ## bars as widgets in a browser, removes it for its own JupyterLab.
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+TEST_WORKERS ?= 2
+TEST_ENV := LEARNLIB_QUICK=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks site
-	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(TEST_ENV) $(BIN)/python -m pytest tests -p no:cacheprovider -q -n $(TEST_WORKERS) --dist loadfile
+	$(TEST_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) -n $(TEST_WORKERS) --dist loadfile
 
 ## test-portable: nbval once more, against the same committed outputs, as another machine would run it: PyTorch's
 ## CPU kernels capped at AVX2 (ATEN_CPU_CAPABILITY; oneDNN's too, ONEDNN_MAX_CPU_ISA), so no AVX-512 and no native
-## bfloat16, and one thread per kernel, so every reduction is summed in another order. Two notebooks run at a time
-## (pytest-xdist, one file per worker), which keeps both cores busy. What nbval compares must come out the same.
+## bfloat16. Like make test, one thread per kernel (the committed outputs were written with every core, so each
+## reduction is summed in another order) and two notebooks at a time. What nbval compares must come out the same.
 PORTABLE_ENV := ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 test-portable: $(STAMP)
 	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) -n 2 --dist loadfile

@@ -32,20 +32,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "lab-screenshots"
 SCRATCH = ROOT / "build" / "lab-test"  # notebooks the test writes itself (build/ is git-ignored)
-REQUIRED = os.environ.get("LEARNLIB_LAB_TEST") == "required"
-INSTALL_HINT = ("install a Chromium: `sudo apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu) or "
-                "`python -m playwright install chromium`")
 NOTEBOOKS = ["01_tensors.ipynb", "02_autograd.ipynb", "03_linear_regression.ipynb", "04_cnn_mnist.ipynb"]
 FOLDED_SUMMARY = "Output: click to show"  # learnlib.exercises.folded's default
 RUN_TIMEOUT_S = 300  # per notebook; 04 in quick mode takes about a minute here
 
 pytestmark = pytest.mark.notebooks  # it executes notebooks: not part of `make unit`
-
-
-def _unavailable(reason):
-    if REQUIRED:
-        pytest.fail(f"LEARNLIB_LAB_TEST=required but {reason}; {INSTALL_HINT}")
-    pytest.skip(f"{reason}; {INSTALL_HINT}")
 
 
 def _free_port():
@@ -138,19 +129,8 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(lab):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (it is in the dev extra: pip install -e '.[dev]')")
-    executable = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=executable)  # None: playwright's own download
-        except Exception as exc:  # no browser binary, or one that cannot start
-            _unavailable(f"no Chromium could be started ({str(exc).splitlines()[0]})")
-        yield browser
-        browser.close()
+def browser(lab, chromium):  # tests/conftest.py starts it (or skips, or fails where CI requires it)
+    return chromium
 
 
 def open_notebook(browser, lab, path):

@@ -9,7 +9,6 @@ search finds a word from notebook 07; and a solution is hidden until its summary
 Screenshots go to build/site-screenshots/ for a person to look at.
 """
 
-import os
 import re
 import shutil
 import subprocess
@@ -22,7 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "build" / "site" / "html"
 SHOTS = ROOT / "build" / "site-screenshots"
-REQUIRED = os.environ.get("LEARNLIB_LAB_TEST") == "required"  # .ci/run: a missing Chromium fails, not skips
 FOLDED_SUMMARY = "Output: click to show"  # learnlib.exercises.folded's default
 
 pytestmark = [
@@ -43,21 +41,8 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def browser(site):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "playwright is not installed (it is in the dev extra)"
-        pytest.fail(reason) if REQUIRED else pytest.skip(reason)
-    executable = next((shutil.which(n) for n in ("chromium", "chromium-browser") if shutil.which(n)), None)
-    with sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=executable)
-        except Exception as exc:
-            reason = f"no Chromium could be started ({str(exc).splitlines()[0]})"
-            pytest.fail(reason) if REQUIRED else pytest.skip(reason)
-        yield browser
-        browser.close()
+def browser(site, chromium):  # tests/conftest.py starts it (or skips, or fails where CI requires it)
+    return chromium
 
 
 def pages(site):
