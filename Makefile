@@ -38,7 +38,7 @@ lab: $(STAMP)
 ## bars as widgets in a browser, removes it for its own JupyterLab.
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 TEST_WORKERS ?= 2
-TEST_ENV := LEARNLIB_QUICK=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+TEST_ENV := LEARNLIB_QUICK=1 TQDM_DISABLE=1 OMP_NUM_THREADS=1
 test: $(STAMP)
 	$(BIN)/ruff check learnlib tests benchmarks notebooks site
 	$(TEST_ENV) $(BIN)/python -m pytest tests -p no:cacheprovider -q -n $(TEST_WORKERS) --dist loadfile
