@@ -52,9 +52,9 @@ test: $(STAMP)
 ## CPU kernels capped at AVX2 (ATEN_CPU_CAPABILITY; oneDNN's too, ONEDNN_MAX_CPU_ISA), so no AVX-512 and no native
 ## bfloat16. Like make test, one thread per kernel (the committed outputs were written with every core, so each
 ## reduction is summed in another order) and two notebooks at a time. What nbval compares must come out the same.
-PORTABLE_ENV := ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+PORTABLE_ENV := ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_NUM_THREADS=1
 test-portable: $(STAMP)
-	LEARNLIB_QUICK=1 TQDM_DISABLE=1 $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) -n 2 --dist loadfile
+	$(TEST_ENV) $(PORTABLE_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) -n $(TEST_WORKERS) --dist loadfile
 
 ## unit: the edit-test loop: ruff and the unit tests, without executing any notebook (well under a minute)
 unit: $(STAMP)

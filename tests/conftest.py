@@ -52,4 +52,3 @@ def chromium():
             browser_unavailable(f"no Chromium could be started ({str(exc).splitlines()[0]})")
         yield browser
         browser.close()
-

@@ -41,7 +41,7 @@ def torchrun(work, script, nproc=2, max_restarts=0, threads=1):
     """Launch `script` as notebook 08's launch() does; return what each rank wrote, if it wrote JSON."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
            f"--max-restarts={max_restarts}", str(SCRIPTS / script)]
-    # MKL_NUM_THREADS too: one set outside (make test-portable sets it to 1) would cap the threads PyTorch uses
+    # MKL_NUM_THREADS too: one set outside (MKL_NUM_THREADS=1, say) would cap the threads PyTorch uses
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), TMPDIR=str(work / "tmp"),
                TORCH_DISABLE_SHARE_RDZV_TCP_STORE="1")
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300)
